@@ -1,0 +1,7 @@
+module github.com/eventai/eventai/services/task
+
+go 1.26.0
+
+require github.com/eventai/eventai/libs v0.0.0
+
+replace github.com/eventai/eventai/libs => ../../libs
