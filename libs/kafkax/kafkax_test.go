@@ -54,7 +54,7 @@ func TestEnsureTopicsIdempotentAndKeyedWrites(t *testing.T) {
 		if po.LastOffset == 0 {
 			continue
 		}
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: "a.v1", Partition: po.Partition})
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: "a.v1", Partition: po.Partition, MaxWait: 100 * time.Millisecond})
 		for range po.LastOffset {
 			m, err := r.ReadMessage(ctx)
 			require.NoError(t, err)
