@@ -4,4 +4,12 @@ go 1.26.0
 
 require github.com/eventai/eventai/libs v0.0.0
 
+require (
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/pgx/v5 v5.13.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
+)
+
 replace github.com/eventai/eventai/libs => ../libs

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/eventai/eventai/deploy/internal/stack"
+)
+
+// paths are the launcher's files below the repository root.
+type paths struct {
+	root, data, bin, logs, pg, pidFile, adminFile string
+}
+
+func resolvePaths(o options) (paths, error) {
+	root, err := stack.FindRoot(o.root)
+	if err != nil {
+		return paths{}, err
+	}
+	data := filepath.Join(root, ".data")
+	return paths{
+		root:      root,
+		data:      data,
+		bin:       filepath.Join(root, "bin"),
+		logs:      filepath.Join(data, "logs"),
+		pg:        filepath.Join(data, "pg"),
+		pidFile:   filepath.Join(data, "devrun.pid"),
+		adminFile: filepath.Join(data, "admin-password"),
+	}, nil
+}
+
+func cmdRun(ctx context.Context, o options) error {
+	p, err := resolvePaths(o)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(p.logs, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", p.logs, err)
+	}
+	if err := claimPIDFile(p.pidFile); err != nil {
+		return err
+	}
+	defer os.Remove(p.pidFile)
+	out := stack.NewSyncWriter(os.Stdout)
+	if o.quiet {
+		out = stack.NewSyncWriter(io.Discard)
+	}
+	begin := time.Now()
+
+	// PostgreSQL first: the services migrate at start.
+	dbURL := os.Getenv("DATABASE_URL")
+	var pg *stack.Postgres
+	if dbURL == "" {
+		pg, err = stack.EnsurePostgres(ctx, stack.PGConfig{Dir: p.pg, LogDir: p.logs, Port: o.pgPort, AllowInstall: o.installPG, Out: out})
+		if err != nil {
+			return err
+		}
+		defer stopPostgres(pg, out)
+		if err := stack.CreateDatabase(ctx, pg.ServerURL(), "eventai"); err != nil {
+			return err
+		}
+		dbURL = pg.URL("eventai")
+	} else if err := stack.Ping(ctx, dbURL); err != nil {
+		return fmt.Errorf("DATABASE_URL is set but does not answer: %w", err)
+	}
+
+	comps := stack.All()
+	kafka := os.Getenv("KAFKA_BROKERS")
+	if kafka != "" {
+		comps = comps[1:] // no embedded broker
+	}
+	present, missing := stack.Present(p.root, comps)
+	for _, c := range missing {
+		out.Printf("devrun     | skipping %s: %s has no main package yet", c.Name, c.Main)
+	}
+	if kafka == "" && !stack.Broker.Exists(p.root) {
+		return fmt.Errorf("no Kafka: set KAFKA_BROKERS, or add the embedded broker (%s)", stack.Broker.Main)
+	}
+	out.Printf("devrun     | building %d binaries into %s", len(present), p.bin)
+	if err := stack.Build(ctx, p.root, p.bin, present, os.Stderr); err != nil {
+		return err
+	}
+
+	admin, err := adminLogin(p.adminFile)
+	if err != nil {
+		return err
+	}
+	ports := stack.Ports{}
+	for _, c := range stack.All() {
+		setPort(&ports, c.Name, *o.ports[c.Name])
+	}
+	st, err := stack.Start(ctx, stack.Config{
+		Root:         p.root,
+		BinDir:       p.bin,
+		DataDir:      p.data,
+		Ports:        ports,
+		GatewayHost:  o.gatewayHost,
+		DatabaseURL:  dbURL,
+		KafkaBrokers: kafka,
+		BaseEnv:      os.Environ(),
+		Env:          append(admin.env(), "LOG_LEVEL="+o.logLevel),
+		Components:   present,
+		Out:          out,
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Stop()
+
+	host := "localhost"
+	out.Printf("\nEventAI is up after %s.", time.Since(begin).Round(100*time.Millisecond))
+	if stack.Gateway.Exists(p.root) {
+		out.Printf("  gateway   http://%s:%d", host, ports.Gateway)
+		out.Printf("  API docs  http://%s:%d/docs", host, ports.Gateway)
+	} else {
+		out.Printf("  (no gateway yet: services answer on 127.0.0.1:%d..%d)", ports.Identity, ports.Suggestion)
+	}
+	out.Printf("  admin     %s / %s%s", admin.username, admin.password, admin.note)
+	out.Printf("  database  %s", redactURL(dbURL))
+	out.Printf("  kafka     %s", st.Brokers())
+	out.Printf("  logs      %s/<process>.log", p.logs)
+	out.Printf("Press Ctrl-C to stop.\n")
+
+	watchExits(ctx, st, out)
+	<-ctx.Done()
+	out.Printf("devrun     | stopping")
+	return nil
+}
+
+// watchExits reports a process that dies while the stack runs, with its log tail.
+func watchExits(ctx context.Context, st *stack.Stack, out *stack.SyncWriter) {
+	for _, p := range st.Processes() {
+		go func() {
+			select {
+			case <-ctx.Done():
+			case <-p.Done():
+				if ctx.Err() == nil {
+					_, werr := p.Exited()
+					out.Printf("devrun     | %s exited unexpectedly (%v); last lines:\n%s", p.Name, werr, p.Tail(20))
+				}
+			}
+		}()
+	}
+}
+
+func stopPostgres(pg *stack.Postgres, out *stack.SyncWriter) {
+	if !pg.StartedHere() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := pg.Stop(ctx); err != nil {
+		out.Printf("devrun     | %v", err)
+		return
+	}
+	out.Printf("devrun     | PostgreSQL stopped")
+}
+
+func cmdPGURL(ctx context.Context, o options) error {
+	for _, key := range []string{"TEST_DATABASE_URL", "DATABASE_URL"} {
+		if v := os.Getenv(key); v != "" {
+			fmt.Println(v)
+			return nil
+		}
+	}
+	system := stack.LocalURL(5432, "postgres")
+	if err := stack.Ping(ctx, system); err == nil {
+		fmt.Println(system)
+		return nil
+	}
+	p, err := resolvePaths(o)
+	if err != nil {
+		return err
+	}
+	// Progress goes to stderr: stdout carries only the URL.
+	pg, err := stack.EnsurePostgres(ctx, stack.PGConfig{Dir: p.pg, LogDir: p.logs, Port: o.pgPort, AllowInstall: o.installPG, Out: stack.NewSyncWriter(os.Stderr)})
+	if err != nil {
+		return err
+	}
+	if err := stack.Ping(ctx, pg.ServerURL()); err != nil {
+		return fmt.Errorf("private PostgreSQL does not answer: %w", err)
+	}
+	fmt.Println(pg.ServerURL())
+	return nil
+}
+
+func cmdStop(ctx context.Context, o options) error {
+	p, err := resolvePaths(o)
+	if err != nil {
+		return err
+	}
+	if pid, err := readPID(p.pidFile); err == nil && alive(pid) {
+		fmt.Fprintf(os.Stderr, "devrun: stopping devrun run (pid %d)\n", pid)
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+		deadline := time.Now().Add(60 * time.Second)
+		for alive(pid) && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if alive(pid) {
+			return fmt.Errorf("devrun run (pid %d) still running after 60 s", pid)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(p.pg, "data", "PG_VERSION")); err != nil {
+		return nil
+	}
+	pg, err := stack.ExistingPostgres(stack.PGConfig{Dir: p.pg, LogDir: p.logs, Port: o.pgPort})
+	if err != nil {
+		return err
+	}
+	if err := pg.Stop(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "devrun: private PostgreSQL stopped")
+	return nil
+}
+
+// claimPIDFile records this launcher so `devrun stop` can find it, and
+// refuses to start twice on the same .data.
+func claimPIDFile(path string) error {
+	if pid, err := readPID(path); err == nil && pid != os.Getpid() && alive(pid) {
+		return fmt.Errorf("another devrun run (pid %d) uses this checkout; stop it with `devrun stop`", pid)
+	}
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func readPID(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(data)))
+}
+
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// admin is the bootstrap admin passed to identity.
+type admin struct {
+	username, email, password, note string
+}
+
+func (a admin) env() []string {
+	return []string{
+		"EVENTAI_ADMIN_USERNAME=" + a.username,
+		"EVENTAI_ADMIN_EMAIL=" + a.email,
+		"EVENTAI_ADMIN_PASSWORD=" + a.password,
+	}
+}
+
+// adminLogin takes EVENTAI_ADMIN_* from the environment; without a password
+// it reuses or creates a generated one kept in file (0600), so a second run
+// logs in with the same credentials as the first.
+func adminLogin(file string) (admin, error) {
+	a := admin{
+		username: envString("EVENTAI_ADMIN_USERNAME", "admin"),
+		email:    envString("EVENTAI_ADMIN_EMAIL", "admin@example.com"),
+		password: os.Getenv("EVENTAI_ADMIN_PASSWORD"),
+	}
+	if a.password != "" {
+		a.note = " (from EVENTAI_ADMIN_PASSWORD)"
+		return a, nil
+	}
+	data, err := os.ReadFile(file)
+	switch {
+	case err == nil && len(strings.TrimSpace(string(data))) > 0:
+		a.password = strings.TrimSpace(string(data))
+		a.note = " (kept in " + file + ")"
+		return a, nil
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return a, fmt.Errorf("read %s: %w", file, err)
+	}
+	buf := make([]byte, 18)
+	if _, err := rand.Read(buf); err != nil {
+		return a, fmt.Errorf("generate admin password: %w", err)
+	}
+	a.password = base64.RawURLEncoding.EncodeToString(buf)
+	if err := os.WriteFile(file, []byte(a.password+"\n"), 0o600); err != nil {
+		return a, fmt.Errorf("write %s: %w", file, err)
+	}
+	a.note = " (generated now, kept in " + file + ")"
+	return a, nil
+}
+
+func setPort(p *stack.Ports, name string, port int) {
+	switch name {
+	case "gateway":
+		p.Gateway = port
+	case "identity":
+		p.Identity = port
+	case "company":
+		p.Company = port
+	case "event":
+		p.Event = port
+	case "task":
+		p.Task = port
+	case "suggestion":
+		p.Suggestion = port
+	case "broker":
+		p.Broker = port
+	}
+}
+
+func envString(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(key)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func upper(s string) string { return strings.ToUpper(s) }
+
+func redactURL(raw string) string {
+	if i := strings.Index(raw, "://"); i >= 0 {
+		if at := strings.Index(raw[i+3:], "@"); at >= 0 {
+			cred := raw[i+3 : i+3+at]
+			if c := strings.Index(cred, ":"); c >= 0 {
+				return raw[:i+3] + cred[:c] + ":xxxxx" + raw[i+3+at:]
+			}
+		}
+	}
+	return raw
+}
