@@ -197,7 +197,11 @@ func (p *Postgres) init(ctx context.Context) error {
 	p.cfg.Out.Printf("devrun     | initialising a PostgreSQL cluster in %s", p.dataDir())
 	out, err := p.pgCmd(ctx, "initdb", "-D", p.dataDir(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
 	if err != nil {
-		return fmt.Errorf("initdb: %w\n%s", err, out)
+		hint := ""
+		if p.asRoot && strings.Contains(string(out), "Permission denied") {
+			hint = "\n(the postgres user must be able to enter every parent directory of " + p.dataDir() + ": chmod o+x them, or set DATABASE_URL)"
+		}
+		return fmt.Errorf("initdb: %w\n%s%s", err, out, hint)
 	}
 	// Trust, but only over the socket and loopback: the server listens on 127.0.0.1 only.
 	hba := "# written by devrun: trust on the socket and loopback only\n" +
