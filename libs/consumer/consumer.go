@@ -281,6 +281,11 @@ func (c *Consumer) apply(ctx context.Context, m kafka.Message, env envelope.Enve
 func (c *Consumer) commit(ctx context.Context, r *kafka.Reader, m kafka.Message) bool {
 	wait := time.Duration(0)
 	for {
+		// kafka-go races a cancelled ctx against the commit; decide here instead, so a shutdown
+		// right after the transaction predictably leaves the offset for the next member.
+		if ctx.Err() != nil {
+			return false
+		}
 		err := r.CommitMessages(ctx, m)
 		if err == nil {
 			c.mu.Lock()

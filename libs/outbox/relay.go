@@ -253,6 +253,9 @@ func (r *Relay) publishBatch(ctx context.Context, conn *pgx.Conn) (int, error) {
 	}
 	// A crash or shutdown here leaves published rows unsent: they are published again by the next
 	// leader, and the consumers' inbox drops the duplicates. That is the at-least-once contract.
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
 	if _, err := conn.Exec(ctx, markSentSQL, ids); err != nil {
 		return 0, fmt.Errorf("mark %d outbox rows sent: %w", len(ids), err)
 	}
