@@ -184,10 +184,6 @@ func (r *Relay) relay(ctx context.Context, conn *pgx.Conn) error {
 		if n == r.BatchSize {
 			continue // more rows are waiting
 		}
-		var pending float64
-		if err := conn.QueryRow(ctx, pendingSQL).Scan(&pending); err == nil {
-			r.pending.Set(pending)
-		}
 		select {
 		case <-ctx.Done():
 		case <-r.wake:
@@ -228,6 +224,14 @@ func (r *Relay) publishBatch(ctx context.Context, conn *pgx.Conn) (int, error) {
 		r.pending.Set(0)
 		return 0, nil
 	}
+	// The lag gauge is exact at the two moments that matter: before the write and after the mark.
+	pending := len(batch)
+	if len(batch) == r.BatchSize {
+		if err := conn.QueryRow(ctx, pendingSQL).Scan(&pending); err != nil {
+			return 0, fmt.Errorf("count unsent outbox rows: %w", err)
+		}
+	}
+	r.pending.Set(float64(pending))
 	msgs := make([]kafka.Message, len(batch))
 	spans := make([]trace.Span, len(batch))
 	ids := make([]int64, len(batch))
@@ -260,6 +264,7 @@ func (r *Relay) publishBatch(ctx context.Context, conn *pgx.Conn) (int, error) {
 		return 0, fmt.Errorf("mark %d outbox rows sent: %w", len(ids), err)
 	}
 	r.published.Add(float64(len(batch)))
+	r.pending.Set(float64(max(pending-len(batch), 0)))
 	r.notifyProgress()
 	return len(batch), nil
 }
