@@ -5,33 +5,30 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"time"
 )
 
 // Config is every setting of the company process.
 type Config struct {
-	HTTPAddr        string        `mapstructure:"http_addr"`
-	DatabaseURL     string        `mapstructure:"database_url" shared:"true" secret:"true"`
-	KafkaBrokers    []string      `mapstructure:"kafka_brokers" shared:"true"`
-	JWKSURL         string        `mapstructure:"jwks_url" shared:"true"`
-	JWTIssuer       string        `mapstructure:"jwt_issuer" shared:"true"`
-	JWTAudience     string        `mapstructure:"jwt_audience" shared:"true"`
-	OTLPEndpoint    string        `mapstructure:"otel_exporter_otlp_endpoint" shared:"true"`
-	LogLevel        string        `mapstructure:"log_level" shared:"true"`
-	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	HTTPAddr     string   `mapstructure:"http_addr"`
+	DatabaseURL  string   `mapstructure:"database_url" shared:"true" secret:"true"`
+	KafkaBrokers []string `mapstructure:"kafka_brokers" shared:"true"`
+	JWKSURL      string   `mapstructure:"jwks_url" shared:"true"`
+	JWTIssuer    string   `mapstructure:"jwt_issuer" shared:"true"`
+	JWTAudience  string   `mapstructure:"jwt_audience" shared:"true"`
+	OTLPEndpoint string   `mapstructure:"otel_exporter_otlp_endpoint" shared:"true"`
+	LogLevel     string   `mapstructure:"log_level" shared:"true"`
 }
 
 // Default is the configuration of a local run.
 func Default() Config {
 	return Config{
-		HTTPAddr:        ":8102",
-		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/eventai?sslmode=disable",
-		KafkaBrokers:    []string{"127.0.0.1:9092"},
-		JWKSURL:         "http://127.0.0.1:8101/.well-known/jwks.json",
-		JWTIssuer:       "eventai-identity",
-		JWTAudience:     "eventai",
-		LogLevel:        "info",
-		ShutdownTimeout: 15 * time.Second,
+		HTTPAddr:     ":8102",
+		DatabaseURL:  "postgres://postgres@127.0.0.1:5432/eventai?sslmode=disable",
+		KafkaBrokers: []string{"127.0.0.1:9092"},
+		JWKSURL:      "http://127.0.0.1:8101/.well-known/jwks.json",
+		JWTIssuer:    "eventai-identity",
+		JWTAudience:  "eventai",
+		LogLevel:     "info",
 	}
 }
 
@@ -52,9 +49,6 @@ func (c Config) Validate() error {
 	}
 	if c.JWTIssuer == "" || c.JWTAudience == "" {
 		errs = append(errs, errors.New("jwt_issuer and jwt_audience are required"))
-	}
-	if c.ShutdownTimeout <= 0 {
-		errs = append(errs, errors.New("shutdown_timeout must be positive"))
 	}
 	return errors.Join(errs...)
 }

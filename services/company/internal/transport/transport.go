@@ -44,20 +44,6 @@ func Register(mux *http.ServeMux, a *app.App, authn func(http.Handler) http.Hand
 	}
 }
 
-// StripSlash lets every route answer with and without a trailing slash (the gateway forwards
-// without one; direct callers may add it).
-func StripSlash(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
-			r.URL.Path = strings.TrimRight(p, "/")
-			if r.URL.RawPath != "" {
-				r.URL.RawPath = strings.TrimRight(r.URL.RawPath, "/")
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 type companyJSON struct {
 	ID        uuid.UUID `json:"id"`
 	Name      string    `json:"name"`
