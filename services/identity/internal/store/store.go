@@ -354,3 +354,15 @@ func (s *Store) EnsureAdmin(ctx context.Context, u domain.User) (bool, error) {
 	})
 	return created, err
 }
+
+// MigrationsApplied checks that goose recorded at least the first migration (for /readyz).
+func (s *Store) MigrationsApplied(ctx context.Context) error {
+	var v int64
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v); err != nil {
+		return fmt.Errorf("read migration version: %w", err)
+	}
+	if v < 1 {
+		return errors.New("migrations not applied")
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+// Command identity runs the identity service: users, credentials, tokens and the JWKS.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventai/eventai/libs/auth"
+	libconfig "github.com/eventai/eventai/libs/config"
+	"github.com/eventai/eventai/libs/consumer"
+	"github.com/eventai/eventai/libs/httpx"
+	"github.com/eventai/eventai/libs/kafkax"
+	"github.com/eventai/eventai/libs/logging"
+	"github.com/eventai/eventai/libs/outbox"
+	"github.com/eventai/eventai/libs/pg"
+	"github.com/eventai/eventai/libs/telemetry"
+	"github.com/eventai/eventai/services/identity/internal/app"
+	"github.com/eventai/eventai/services/identity/internal/config"
+	"github.com/eventai/eventai/services/identity/internal/domain"
+	"github.com/eventai/eventai/services/identity/internal/events"
+	"github.com/eventai/eventai/services/identity/internal/migrations"
+	"github.com/eventai/eventai/services/identity/internal/password"
+	"github.com/eventai/eventai/services/identity/internal/store"
+	"github.com/eventai/eventai/services/identity/internal/transport"
+)
+
+const service = "identity"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "identity:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	cfg := config.Default()
+	if err := libconfig.Load("IDENTITY", &cfg); err != nil {
+		return fmt.Errorf("load config: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid config: %w", err)
+	}
+	log := logging.New(service, cfg.LogLevel, os.Stdout)
+	log.Info("starting", "config", libconfig.Masked(cfg))
+
+	shutdownTracing, err := telemetry.Setup(ctx, service, cfg.OTLPEndpoint)
+	if err != nil {
+		return fmt.Errorf("set up telemetry: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdownTracing(sctx); err != nil {
+			log.Warn("shut down telemetry", "err", err)
+		}
+	}()
+
+	pool, err := pg.Connect(ctx, cfg.DatabaseURL, service)
+	if err != nil {
+		return fmt.Errorf("connect postgres: %w", err)
+	}
+	defer pool.Close()
+	if err := pg.Migrate(ctx, pool, service, migrations.FS); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := outbox.CreateTable(ctx, pool); err != nil {
+		return fmt.Errorf("create outbox table: %w", err)
+	}
+	if err := consumer.CreateTable(ctx, pool); err != nil {
+		return fmt.Errorf("create inbox table: %w", err)
+	}
+	if err := kafkax.EnsureTopics(ctx, cfg.KafkaBrokers, domain.TopicUsers, domain.TopicCompanies); err != nil {
+		return fmt.Errorf("ensure topics: %w", err)
+	}
+
+	st := store.New(pool)
+	keys, err := app.LoadKeys(ctx, st, cfg.SigningKeyFile, cfg.JWTIssuer, cfg.JWTAudience)
+	if err != nil {
+		return fmt.Errorf("load signing keys: %w", err)
+	}
+	hasher, err := password.NewHasher(password.OWASP, cfg.HashConcurrency)
+	if err != nil {
+		return fmt.Errorf("password hasher: %w", err)
+	}
+	ips, err := transport.NewClientIP(cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
+
+	reg := httpx.NewRegistry()
+	writer := kafkax.NewWriter(cfg.KafkaBrokers)
+	defer writer.Close()
+	relay := outbox.NewRelay(pool, writer, log, reg)
+	cons := consumer.New(consumer.Config{Brokers: cfg.KafkaBrokers, Group: service, Topics: []string{domain.TopicCompanies}},
+		pool, events.NewHandler(st, log).Handle, log, reg)
+	verifier := auth.NewVerifierWithSource(keys.Source, cfg.JWTIssuer, cfg.JWTAudience)
+
+	opt := app.DefaultOptions()
+	opt.AccessTTL, opt.RefreshTTL = cfg.AccessTTL, cfg.RefreshTTL
+	a := app.New(st, hasher, keys.Signer, verifier, relay, cons, log, opt)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return relay.Run(gctx) })
+	g.Go(func() error { return cons.Run(gctx) })
+
+	if cfg.Bootstrap() {
+		created, err := a.Bootstrap(ctx, cfg.AdminUsername, cfg.AdminEmail, cfg.AdminPassword)
+		if err != nil {
+			return err
+		}
+		log.Info("bootstrap admin", "username", cfg.AdminUsername, "created", created)
+	}
+
+	mux := http.NewServeMux()
+	httpx.Ops(mux, reg, map[string]httpx.Check{
+		"postgres":   pool.Ping,
+		"migrations": st.MigrationsApplied,
+		"kafka":      cons.Ready,
+	})
+	transport.Register(mux, a, keys.Source, auth.Middleware(verifier), ips, log)
+	srv := httpx.NewServer(cfg.HTTPAddr, httpx.StripSlash(httpx.Middleware(service, log, reg, mux)), log)
+	g.Go(func() error { return srv.Run(gctx) })
+
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	log.Info("stopped", "err", err)
+	return err
+}
