@@ -24,7 +24,7 @@ type Config struct {
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed (the gateway).
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
 	// HashConcurrency bounds parallel argon2id computations (19 MiB each).
-	HashConcurrency int `mapstructure:"hash_concurrency"`
+	HashConcurrency int           `mapstructure:"hash_concurrency"`
 	AccessTTL       time.Duration `mapstructure:"access_ttl"`
 	RefreshTTL      time.Duration `mapstructure:"refresh_ttl"`
 	// Bootstrap admin (EVENTAI_ADMIN_*; shared keys, so the unprefixed names work).
@@ -51,7 +51,9 @@ func Default() Config {
 }
 
 // Bootstrap reports whether a first admin is configured.
-func (c Config) Bootstrap() bool { return c.AdminUsername != "" || c.AdminEmail != "" || c.AdminPassword != "" }
+func (c Config) Bootstrap() bool {
+	return c.AdminUsername != "" || c.AdminEmail != "" || c.AdminPassword != ""
+}
 
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
