@@ -1,0 +1,265 @@
+package transport
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventai/eventai/libs/httpx"
+	"github.com/eventai/eventai/libs/problem"
+	"github.com/eventai/eventai/services/event/internal/app"
+	"github.com/eventai/eventai/services/event/internal/domain"
+)
+
+type eventJSON struct {
+	ID                uuid.UUID   `json:"id"`
+	CompanyID         uuid.UUID   `json:"company_id"`
+	Title             string      `json:"title"`
+	Description       string      `json:"description"`
+	Location          string      `json:"location"`
+	Timezone          string      `json:"timezone"`
+	StartsAt          time.Time   `json:"starts_at"`
+	EndsAt            time.Time   `json:"ends_at"`
+	EventType         string      `json:"event_type"`
+	ExpectedAttendees int         `json:"expected_attendees"`
+	ManagerIDs        []uuid.UUID `json:"manager_ids"`
+	CreatedBy         uuid.UUID   `json:"created_by"`
+	CreatedAt         time.Time   `json:"created_at"`
+	UpdatedAt         time.Time   `json:"updated_at"`
+	Version           int64       `json:"version"`
+}
+
+func toEventJSON(e domain.Event) eventJSON {
+	ids := e.ManagerIDs
+	if ids == nil {
+		ids = []uuid.UUID{}
+	}
+	return eventJSON{ID: e.ID, CompanyID: e.CompanyID, Title: e.Title, Description: e.Description, Location: e.Location,
+		Timezone: e.Timezone, StartsAt: e.StartsAt, EndsAt: e.EndsAt, EventType: e.EventType, ExpectedAttendees: e.ExpectedAttendees,
+		ManagerIDs: ids, CreatedBy: e.CreatedBy, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, Version: e.Version}
+}
+
+type managedEventJSON struct {
+	eventJSON
+	TasksProposed      int    `json:"tasks_proposed"`
+	TasksApproved      int    `json:"tasks_approved"`
+	TasksDone          int    `json:"tasks_done"`
+	DistributionStatus string `json:"distribution_status"`
+}
+
+func toManagedJSON(m app.ManagedEvent) managedEventJSON {
+	return managedEventJSON{eventJSON: toEventJSON(m.Event), TasksProposed: m.Counts.Proposed, TasksApproved: m.Counts.Approved,
+		TasksDone: m.Counts.Done, DistributionStatus: m.Counts.DistributionStatus()}
+}
+
+// eventBody is what a client may send for an event: the writable fields only. id, created_by
+// and version are not fields of it, so strict decoding refuses them (no mass assignment).
+type eventBody struct {
+	Title             *string   `json:"title"`
+	Description       *string   `json:"description"`
+	Location          *string   `json:"location"`
+	Timezone          *string   `json:"timezone"`
+	StartsAt          *string   `json:"starts_at"`
+	EndsAt            *string   `json:"ends_at"`
+	EventType         *string   `json:"event_type"`
+	ExpectedAttendees *int      `json:"expected_attendees"`
+	ManagerIDs        *[]string `json:"manager_ids"`
+}
+
+func (b eventBody) patch(fe *fieldErrs) domain.EventPatch {
+	return domain.EventPatch{Title: b.Title, Description: b.Description, Location: b.Location, Timezone: b.Timezone,
+		StartsAt: fe.time("starts_at", b.StartsAt), EndsAt: fe.time("ends_at", b.EndsAt), EventType: b.EventType,
+		ExpectedAttendees: b.ExpectedAttendees, ManagerIDs: fe.uuids("manager_ids", b.ManagerIDs)}
+}
+
+type createEventBody struct {
+	CompanyID *string `json:"company_id"`
+	eventBody
+}
+
+// updateEventBody has no company_id: an event does not move between companies.
+type updateEventBody struct {
+	Version *int64 `json:"version"`
+	eventBody
+}
+
+func (h *Handlers) createEvent(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var body createEventBody
+	if err := httpx.Decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var fe fieldErrs
+	companyID := fe.uuid("company_id", body.CompanyID)
+	p := body.patch(&fe)
+	if err := fe.err(); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.app.CreateEvent(r.Context(), actor, companyID, p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/organizer/events/"+e.ID.String())
+	setETag(w, e.Version)
+	httpx.JSON(w, http.StatusCreated, toEventJSON(e))
+}
+
+func (h *Handlers) listEvents(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	limit, cursor, err := httpx.Page(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	var fe fieldErrs
+	query := app.EventQuery{Query: strings.TrimSpace(q.Get("q")), Limit: limit, Cursor: cursor}
+	if s := q.Get("company_id"); s != "" {
+		query.CompanyID = fe.uuid("company_id", &s)
+	}
+	if s := q.Get("from"); s != "" {
+		query.From = fe.time("from", &s)
+	}
+	if s := q.Get("to"); s != "" {
+		query.To = fe.time("to", &s)
+	}
+	if len(fe) > 0 {
+		p := problem.BadRequest("invalid query parameters")
+		p.Errors = fe
+		h.fail(w, r, p)
+		return
+	}
+	page, err := h.app.ListEvents(r.Context(), actor, query)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, toList(page, toEventJSON))
+}
+
+func (h *Handlers) getEvent(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "event_id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.app.GetEvent(r.Context(), actor, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	setETag(w, e.Version)
+	httpx.JSON(w, http.StatusOK, toEventJSON(e))
+}
+
+func (h *Handlers) updateEvent(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "event_id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var body updateEventBody
+	if err := httpx.Decode(w, r, &body); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var fe fieldErrs
+	v := version(r, body.Version, &fe)
+	p := body.patch(&fe)
+	if err := fe.err(); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.app.UpdateEvent(r.Context(), actor, id, v, p)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	setETag(w, e.Version)
+	httpx.JSON(w, http.StatusOK, toEventJSON(e))
+}
+
+func (h *Handlers) deleteEvent(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "event_id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v, err := ifMatch(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.app.DeleteEvent(r.Context(), actor, id, v); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handlers) managerEvents(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	limit, cursor, err := httpx.Page(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page, err := h.app.ManagerEvents(r.Context(), actor, limit, cursor)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, toList(page, toManagedJSON))
+}
+
+func (h *Handlers) managerEvent(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "event_id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	m, err := h.app.ManagerEvent(r.Context(), actor, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	setETag(w, m.Version)
+	httpx.JSON(w, http.StatusOK, toManagedJSON(m))
+}
