@@ -97,6 +97,11 @@ func (e *engine) hours(s int32, extra int64) float64 {
 // staying open and its cheapest candidate, with the load term taken as if the task were the
 // person's only new work. The load increments of a convex curve are superadditive, and rest
 // costs are never negative, so the sum bounds the optimum from below.
+//
+// A second bound linearises the convex load curve: Load·h² ≥ Load·(2a·h − a²) for any a, so
+// with a tangent at each person's load in the final plan every task pays a marginal price of
+// 2·Load·a per hour and the constant −Load·(a−base)² per person is added. The larger of the
+// two bounds is reported.
 func (e *engine) lowerBound() float64 {
 	lb := 0.0
 	for t := range e.tasks {
@@ -109,7 +114,23 @@ func (e *engine) lowerBound() float64 {
 		}
 		lb += best
 	}
-	return lb
+	tangent := 0.0
+	for s := range e.people {
+		x := float64(e.people[s].load) / 3600
+		tangent -= e.w.Load * x * x
+	}
+	for t := range e.tasks {
+		ti := &e.tasks[t]
+		best := ti.penalty
+		for _, c := range ti.cands {
+			a := float64(e.staff[c.s].baseSec+e.people[c.s].load) / 3600
+			if v := c.cost + 2*e.w.Load*a*float64(ti.effort)/3600; v < best {
+				best = v
+			}
+		}
+		tangent += best
+	}
+	return math.Max(lb, tangent)
 }
 
 // explain writes the reasons of task t's outcome.
