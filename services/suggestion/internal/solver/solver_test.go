@@ -18,7 +18,9 @@ import (
 
 var day = time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
 
-func at(h, m int) time.Time { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+func at(h, m int) time.Time {
+	return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+}
 
 func solve(t testing.TB, p Problem) Plan {
 	t.Helper()
@@ -225,7 +227,7 @@ func TestDailyHoursCountInEventTimezoneAcrossMidnight(t *testing.T) {
 		Location: loc,
 		Staff:    []Staff{{ID: "ann", MaxMinutesPerDay: 180}},
 		Tasks: []Task{
-			{ID: "night", Start: local(3, 22), End: local(4, 2), Priority: 5},   // 120 min on Dec 3, 120 on Dec 4
+			{ID: "night", Start: local(3, 22), End: local(4, 2), Priority: 5},    // 120 min on Dec 3, 120 on Dec 4
 			{ID: "evening", Start: local(3, 19), End: local(3, 21), Priority: 1}, // 120 more on Dec 3: 240 > 180
 			{ID: "early", Start: local(4, 3), End: local(4, 4), Priority: 1},     // 60 more on Dec 4: 180, fits
 		},
