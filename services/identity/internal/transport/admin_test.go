@@ -66,7 +66,7 @@ func TestAdminCRUD(t *testing.T) {
 
 	res = f.do("POST", "/admin/users", tok, map[string]any{"username": "olga", "email": "olga@example.com", "password": "password1",
 		"role": "organizer", "company_ids": []string{co.String()}, "skills": []map[string]any{{"name": " Stage ", "level": 4}},
-		"availability": []map[string]any{{"starts_at": "2026-05-01T08:00:00+02:00", "ends_at": "2026-05-01T18:00:00+02:00"}},
+		"availability":      []map[string]any{{"starts_at": "2026-05-01T08:00:00+02:00", "ends_at": "2026-05-01T18:00:00+02:00"}},
 		"max_hours_per_day": 6})
 	require.Equal(t, http.StatusCreated, res.Status, string(res.Raw))
 	olga := res.Body

@@ -48,6 +48,7 @@ type fixture struct {
 	keys    app.Keys
 	brokers []string
 	cons    *consumer.Consumer
+	relay   *outbox.Relay
 }
 
 // newFixture serves identity over real TCP on a fresh database. With kafka, a kfake broker, the
@@ -77,6 +78,7 @@ func newFixture(t *testing.T, kafka bool) *fixture {
 		relay := outbox.NewRelay(pool, w, log, prometheus.NewRegistry())
 		f.cons = consumer.New(consumer.Config{Brokers: f.brokers, Group: "identity", Topics: []string{domain.TopicCompanies}},
 			pool, events.NewHandler(st, log).Handle, log, prometheus.NewRegistry())
+		f.relay = relay
 		flusher, catchUp = relay, f.cons
 		go func() { _ = relay.Run(ctx) }()
 		go func() { defer close(done); _ = f.cons.Run(ctx) }()
