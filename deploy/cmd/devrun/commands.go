@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -79,9 +80,9 @@ func cmdRun(ctx context.Context, o options) error {
 	if kafka != "" {
 		comps = comps[1:] // no embedded broker
 	}
-	present, missing := stack.Present(p.root, comps)
-	for _, c := range missing {
-		out.Printf("devrun     | skipping %s: %s has no main package yet", c.Name, c.Main)
+	present, notes := stack.Runnable(p.root, comps)
+	for _, n := range notes {
+		out.Printf("devrun     | %s", n)
 	}
 	if kafka == "" && !stack.Broker.Exists(p.root) {
 		return fmt.Errorf("no Kafka: set KAFKA_BROKERS, or add the embedded broker (%s)", stack.Broker.Main)
@@ -119,7 +120,7 @@ func cmdRun(ctx context.Context, o options) error {
 
 	host := "localhost"
 	out.Printf("\nEventAI is up after %s.", time.Since(begin).Round(100*time.Millisecond))
-	if stack.Gateway.Exists(p.root) {
+	if slices.Contains(present, stack.Gateway) {
 		out.Printf("  gateway   http://%s:%d", host, ports.Gateway)
 		out.Printf("  API docs  http://%s:%d/docs", host, ports.Gateway)
 	} else {

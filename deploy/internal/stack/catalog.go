@@ -67,6 +67,30 @@ func Present(root string, comps []Component) (present, missing []Component) {
 	return present, missing
 }
 
+// Runnable picks from comps the components that can run in root: those
+// whose main exists, minus the gateway when identity is missing (the
+// gateway is ready only once identity's JWKS answers). notes say why each
+// other component is left out.
+func Runnable(root string, comps []Component) (run []Component, notes []string) {
+	present, missing := Present(root, comps)
+	for _, c := range missing {
+		notes = append(notes, fmt.Sprintf("skipping %s: %s has no main package yet", c.Name, c.Main))
+	}
+	identity := Services[0]
+	if !identity.Exists(root) {
+		kept := present[:0:0]
+		for _, c := range present {
+			if c.Name == Gateway.Name {
+				notes = append(notes, "skipping gateway: it needs identity's JWKS to be ready")
+				continue
+			}
+			kept = append(kept, c)
+		}
+		present = kept
+	}
+	return present, notes
+}
+
 // Build compiles comps into binDir with one `go build` per module, in
 // workspace mode from root, so the go.work replaces apply.
 func Build(ctx context.Context, root, binDir string, comps []Component, out io.Writer) error {

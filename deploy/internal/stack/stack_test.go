@@ -194,6 +194,17 @@ func TestPresent(t *testing.T) {
 	if len(missing) != 4 {
 		t.Fatalf("missing = %v, want 4 services", missing)
 	}
+	// The gateway is left out while identity (its JWKS) is missing.
+	must(filepath.Join(root, "gateway/cmd/gateway/main.go"), "package main")
+	if run, notes := Runnable(root, []Component{Gateway}); len(run) != 1 || len(notes) != 0 {
+		t.Fatalf("Runnable with identity = %v %v, want the gateway", run, notes)
+	}
+	if err := os.Remove(filepath.Join(root, "services/identity/cmd/identity/main.go")); err != nil {
+		t.Fatal(err)
+	}
+	if run, notes := Runnable(root, []Component{Gateway}); len(run) != 0 || len(notes) != 1 {
+		t.Fatalf("Runnable without identity = %v %v, want no gateway and one note", run, notes)
+	}
 	if _, err := FindRoot(filepath.Join(root, "services")); err == nil {
 		t.Fatal("FindRoot found a go.work where there is none")
 	}
