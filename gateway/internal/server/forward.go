@@ -90,7 +90,7 @@ var dropRequest = map[string]bool{
 	"connection": true, "keep-alive": true, "proxy-authenticate": true, "proxy-authorization": true,
 	"te": true, "trailer": true, "transfer-encoding": true, "upgrade": true,
 	"x-real-ip": true, "x-client-ip": true, "forwarded": true, "x-original-forwarded-for": true,
-	"true-client-ip": true, "x-request-id": true, "traceparent": true, "tracestate": true,
+	"true-client-ip": true, "x-request-id": true, "traceparent": true, "tracestate": true, "expect": true,
 	"host": true,
 }
 

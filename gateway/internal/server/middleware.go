@@ -3,6 +3,7 @@ package server
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,6 +30,9 @@ const (
 	keyXFF
 )
 
+// opsPaths are the gateway's own probe and metrics paths, outside the route table.
+var opsPaths = []string{"/healthz", "/readyz", "/metrics"}
+
 // validRequestID accepts what is safe to echo and log: 1-128 characters of [A-Za-z0-9._:-].
 func validRequestID(id string) bool {
 	if id == "" || len(id) > 128 {
@@ -49,7 +53,9 @@ func validRequestID(id string) bool {
 // requestID reuses a well-formed incoming X-Request-Id, otherwise makes one, and echoes it.
 // It also resolves the client address once, for the limiter, logs and X-Forwarded-For.
 func (s *Server) requestID(c *fiber.Ctx) error {
-	id := c.Get(HeaderRequestID)
+	// Fiber strings alias fasthttp's buffers, which the next request on the connection reuses;
+	// the id outlives the request (spans, log records), so it must be a copy.
+	id := strings.Clone(c.Get(HeaderRequestID))
 	if !validRequestID(id) {
 		id = uuid.NewString()
 	}
@@ -87,13 +93,15 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	m := s.matcher.Match(c.Method(), path)
 	c.Locals(keyMatch, m)
 
+	// Labels must be constants or copies: path aliases a buffer that fasthttp reuses.
 	template := m.Pattern
-	switch {
-	case template != "":
-	case path == "/healthz" || path == "/readyz" || path == "/metrics":
-		template = path
-	default:
+	if template == "" {
 		template = "unmatched"
+		for _, op := range opsPaths {
+			if path == op {
+				template = op
+			}
+		}
 	}
 
 	ctx := s.propagator.Extract(c.UserContext(), requestCarrier{&c.Request().Header})

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/eventai/eventai/gateway/internal/openapi"
+	"github.com/eventai/eventai/gateway/internal/proxy"
 )
 
 func openapiDocument() []byte { return openapi.Document() }
@@ -29,14 +31,22 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	checks := map[string]string{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	// The answer names only the kind of failure: /readyz is reachable from outside, and the
+	// internal addresses in the errors belong in the log.
 	set := func(k string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if err != nil {
-			checks[k] = err.Error()
-			return
+		switch {
+		case err == nil:
+			checks[k] = "ok"
+		case errors.Is(err, proxy.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+			checks[k] = "timeout"
+		default:
+			checks[k] = "unavailable"
 		}
-		checks[k] = "ok"
+		if err != nil {
+			s.log.WarnContext(ctx, "readiness check failed", "check", k, "err", err)
+		}
 	}
 	wg.Go(func() { set("identity_jwks", s.fetchJWKS(ctx)) })
 	for name, up := range s.upstreams {

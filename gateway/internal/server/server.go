@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,11 +157,7 @@ func (s *Server) build() *fiber.App {
 		}))
 	}
 	ops := func(c *fiber.Ctx) bool {
-		switch routes.Normalize(c.Path()) {
-		case "/healthz", "/readyz", "/metrics":
-			return true
-		}
-		return false
+		return slices.Contains(opsPaths, routes.Normalize(c.Path()))
 	}
 	app.Use(limiter.New(limiter.Config{
 		Next:         ops,

@@ -470,6 +470,18 @@ func TestReadyzNeedsJWKS(t *testing.T) {
 	resp := g.call(t, "GET", "/readyz", nil)
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	assert.Equal(t, http.StatusOK, g.call(t, "GET", "/healthz/", nil).StatusCode)
+
+	// Labels survive the reuse of fasthttp's buffers by later requests (bodies drained so the
+	// connection is reused).
+	for _, path := range []string{"/admin/users", "/nope/nope/nope", "/metrics"} {
+		r := g.call(t, "GET", path, nil)
+		_, _ = io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	text, err := io.ReadAll(g.call(t, "GET", "/metrics", nil).Body)
+	require.NoError(t, err)
+	assert.Contains(t, string(text), `http_requests_total{method="GET",route="/readyz",status="503"} 1`)
+	assert.Contains(t, string(text), `http_requests_total{method="GET",route="/healthz",status="200"} 1`)
 }
 
 type panickingVerifier struct{}
