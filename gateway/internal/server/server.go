@@ -47,8 +47,6 @@ type Options struct {
 	Log        *slog.Logger
 	// HTTPClient is used by /readyz to fetch the JWKS.
 	HTTPClient *http.Client
-	// Table overrides routes.Table() (tests only); nil means the real table.
-	Table []routes.Route
 }
 
 // Server is the gateway.
@@ -84,10 +82,6 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
-	table := o.Table
-	if table == nil {
-		table = routes.Table()
-	}
 	docs, err := openapi.DocsHTML()
 	if err != nil {
 		return nil, fmt.Errorf("render docs page: %w", err)
@@ -100,7 +94,7 @@ func New(o Options) (*Server, error) {
 		cfg:        o.Config,
 		verifier:   o.Verifier,
 		upstreams:  o.Upstreams,
-		matcher:    routes.NewMatcher(table),
+		matcher:    routes.NewMatcher(routes.Table()),
 		ips:        ips,
 		reg:        o.Registry,
 		metrics:    m,
