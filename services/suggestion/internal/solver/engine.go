@@ -16,7 +16,7 @@ type item struct {
 // person is one staff member's current schedule.
 type person struct {
 	items []item // sorted by start, pairwise disjoint
-	days  map[int32]int64
+	days  []daySplit // effort per local day, commitments included
 	load  int64 // effort seconds assigned in this plan
 }
 
@@ -46,10 +46,7 @@ func newEngine(w Weights, tasks []taskInfo, staff []staffInfo, seed uint64) *eng
 	}
 	for i := range e.people {
 		p := &e.people[i]
-		p.days = make(map[int32]int64, len(staff[i].baseDays)+2)
-		for d, s := range staff[i].baseDays {
-			p.days[d] = s
-		}
+		p.days = append([]daySplit(nil), staff[i].baseDays...)
 		for _, b := range staff[i].busy {
 			p.items = append(p.items, item{start: b[0], end: b[1], task: -1})
 		}
@@ -103,7 +100,7 @@ func (e *engine) slot(t, s int32) (int, bool) {
 	}
 	if max := e.staff[s].maxDay; max > 0 {
 		for _, d := range ti.splits {
-			if p.days[d.day]+d.sec > max {
+			if daySec(p.days, d.day)+d.sec > max {
 				return i, false
 			}
 		}
@@ -142,7 +139,7 @@ func (e *engine) insert(t, s int32, i int, d float64) {
 	copy(p.items[i+1:], p.items[i:])
 	p.items[i] = item{start: ti.start, end: ti.end, task: t}
 	for _, sp := range ti.splits {
-		p.days[sp.day] += sp.sec
+		p.days = addDay(p.days, sp.day, sp.sec)
 	}
 	p.load += ti.effort
 	e.assign[t] = s
@@ -179,7 +176,7 @@ func (e *engine) remove(t int32) float64 {
 	p := &e.people[s]
 	p.items = append(p.items[:i], p.items[i+1:]...)
 	for _, sp := range ti.splits {
-		p.days[sp.day] -= sp.sec
+		p.days = addDay(p.days, sp.day, -sp.sec)
 	}
 	p.load -= ti.effort
 	e.assign[t] = -1

@@ -1,8 +1,10 @@
 package solver
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -63,6 +65,7 @@ type taskInfo struct {
 
 type normReq struct {
 	name  string
+	id    int // index into staffInfo.levels / perfs
 	level int
 }
 
@@ -79,8 +82,33 @@ type staffInfo struct {
 	perf     map[string]float64
 	pref     map[string]float64
 	baseSec  int64 // committed effort
-	baseDays map[int32]int64
+	baseDays []daySplit // committed effort per local day
 	busy     [][2]int64 // committed intervals, sorted
+	// levels and perfs are skills and performance indexed by skill id, for the hot loops
+	// (perfs < 0: no history).
+	levels []uint8
+	perfs  []float32
+}
+
+// daySec is the effort on day d in a small per-person day list (a handful of days, so a scan
+// beats a map).
+func daySec(days []daySplit, d int32) int64 {
+	for _, x := range days {
+		if x.day == d {
+			return x.sec
+		}
+	}
+	return 0
+}
+
+func addDay(days []daySplit, d int32, sec int64) []daySplit {
+	for i := range days {
+		if days[i].day == d {
+			days[i].sec += sec
+			return days
+		}
+	}
+	return append(days, daySplit{day: d, sec: sec})
 }
 
 // validate lists every input error so the caller can answer them all at once.
@@ -183,6 +211,25 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 	staffIdx := make(map[string]int, len(p.Staff))
 	staff := make([]staffInfo, len(p.Staff))
 	bySkill := map[string][]int32{}
+	skillID := map[string]int{}
+	intern := func(name string) int {
+		id, ok := skillID[name]
+		if !ok {
+			id = len(skillID)
+			skillID[name] = id
+		}
+		return id
+	}
+	for _, s := range p.Staff {
+		for name := range s.Skills {
+			intern(normSkill(name))
+		}
+	}
+	for _, t := range p.Tasks {
+		for _, r := range t.Skills {
+			intern(normSkill(r.Name))
+		}
+	}
 	for i, s := range p.Staff {
 		staffIdx[s.ID] = i
 		si := staffInfo{
@@ -197,23 +244,32 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 				si.skills[n] = lv
 			}
 		}
-		for name := range si.skills {
+		si.levels = make([]uint8, len(skillID))
+		si.perfs = make([]float32, len(skillID))
+		for k := range si.perfs {
+			si.perfs[k] = -1
+		}
+		for name, lv := range si.skills {
 			bySkill[name] = append(bySkill[name], int32(i))
+			si.levels[skillID[name]] = uint8(lv)
 		}
 		for name, v := range s.Performance {
-			si.perf[normSkill(name)] = v
+			n := normSkill(name)
+			si.perf[n] = v
+			if id, ok := skillID[n]; ok {
+				si.perfs[id] = float32(v)
+			}
 		}
 		for name, v := range s.Preferences {
 			si.pref[normSkill(name)] = v
 		}
 		si.windows = mergeIntervals(s.Availability)
 		si.busy = mergeIntervals(s.Committed)
-		si.baseDays = map[int32]int64{}
 		for _, c := range s.Committed {
 			eff := int64(c.End.Sub(c.Start) / time.Second)
 			si.baseSec += eff
 			for _, d := range splitDays(c.Start, c.End, loc, eff) {
-				si.baseDays[d.day] += d.sec
+				si.baseDays = addDay(si.baseDays, d.day, d.sec)
 			}
 		}
 		staff[i] = si
@@ -236,7 +292,8 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 			info.prev = int32(j)
 		}
 		for _, r := range t.Skills {
-			info.skills = append(info.skills, normReq{name: normSkill(r.Name), level: r.MinLevel})
+			n := normSkill(r.Name)
+			info.skills = append(info.skills, normReq{name: n, id: skillID[n], level: r.MinLevel})
 		}
 		// Scan only the holders of the rarest required skill.
 		var pool []int32
@@ -261,7 +318,12 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 				info.cands = append(info.cands, cand{s: s, cost: staticCost(w, &t, &info, &staff[s], s)})
 			}
 		}
-		sort.SliceStable(info.cands, func(a, b int) bool { return info.cands[a].cost < info.cands[b].cost })
+		slices.SortFunc(info.cands, func(a, b cand) int {
+			if c := cmp.Compare(a.cost, b.cost); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.s, b.s) // total order: deterministic without a stable sort
+		})
 		tasks[ti] = info
 	}
 	return tasks, staff, staffIdx
@@ -270,7 +332,7 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 // eligible applies the hard rules that do not depend on other assignments.
 func eligible(t *taskInfo, s *staffInfo) bool {
 	for _, r := range t.skills {
-		if s.skills[r.name] < r.level {
+		if int(s.levels[r.id]) < r.level {
 			return false
 		}
 	}
@@ -282,7 +344,7 @@ func eligible(t *taskInfo, s *staffInfo) bool {
 	}
 	if s.maxDay > 0 {
 		for _, d := range t.splits {
-			if s.baseDays[d.day]+d.sec > s.maxDay {
+			if daySec(s.baseDays, d.day)+d.sec > s.maxDay {
 				return false
 			}
 		}
@@ -295,8 +357,12 @@ func staticCost(w Weights, t *Task, info *taskInfo, s *staffInfo, idx int32) flo
 	c := 0.0
 	perf := 0.0
 	for _, r := range info.skills {
-		c += w.SkillWaste * float64(s.skills[r.name]-r.level)
-		perf += perfOf(w, s, r.name)
+		c += w.SkillWaste * float64(int(s.levels[r.id])-r.level)
+		if v := s.perfs[r.id]; v >= 0 {
+			perf += float64(v)
+		} else {
+			perf += w.PerformancePrior
+		}
 	}
 	if len(info.skills) > 0 {
 		c += w.Performance * (1 - perf/float64(len(info.skills)))

@@ -307,3 +307,16 @@ func TestGAPReachesOptimumOnGap1Problem1(t *testing.T) {
 	require.Equal(t, 261, cost)
 	require.LessOrEqual(t, res.LowerBound, 261)
 }
+
+func TestIncrementalObjectiveMatchesRecomputation(t *testing.T) {
+	for seed := range uint64(5) {
+		p := GenerateEvent(300, 25, time.FixedZone("X", 3600), seed)
+		require.NoError(t, validate(&p))
+		tasks, staff, _ := prepare(&p)
+		e := newEngine(p.Weights, tasks, staff, seed)
+		e.construct(nil)
+		require.InDelta(t, e.recompute(), e.obj, 1e-6)
+		e.improve(context.Background(), time.Now().Add(time.Minute), 20000)
+		require.InDelta(t, e.recompute(), e.obj, 1e-6, "seed %d", seed)
+	}
+}
