@@ -15,9 +15,9 @@ type item struct {
 
 // person is one staff member's current schedule.
 type person struct {
-	items []item // sorted by start, pairwise disjoint
+	items []item     // sorted by start, pairwise disjoint
 	days  []daySplit // effort per local day, commitments included
-	load  int64 // effort seconds assigned in this plan
+	load  int64      // effort seconds assigned in this plan
 }
 
 // engine holds the working state of one solve.

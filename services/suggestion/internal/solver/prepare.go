@@ -81,7 +81,7 @@ type staffInfo struct {
 	skills   map[string]int
 	perf     map[string]float64
 	pref     map[string]float64
-	baseSec  int64 // committed effort
+	baseSec  int64      // committed effort
 	baseDays []daySplit // committed effort per local day
 	busy     [][2]int64 // committed intervals, sorted
 	// levels and perfs are skills and performance indexed by skill id, for the hot loops
