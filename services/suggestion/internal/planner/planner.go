@@ -142,6 +142,25 @@ func Plan(in Input) ([]TaskDraft, error) {
 	if in.TeamSize > 0 {
 		fitTeam(drafts, in.TeamSize, loc)
 	}
+	sortDrafts(drafts)
+	return drafts, nil
+}
+
+// SessionDrafts returns only the schedule-derived drafts of Plan (heralds,
+// camera operators, room set-up, teardown and AV shifts). An external
+// planner that drafts the event-level work uses it for the mechanical,
+// per-session part.
+func SessionDrafts(in Input) ([]TaskDraft, error) {
+	loc, err := checkInput(in)
+	if err != nil {
+		return nil, err
+	}
+	drafts := sessionDrafts(in.Sessions, loc)
+	sortDrafts(drafts)
+	return drafts, nil
+}
+
+func sortDrafts(drafts []TaskDraft) {
 	sort.SliceStable(drafts, func(i, j int) bool {
 		a, b := drafts[i], drafts[j]
 		if !a.Start.Equal(b.Start) {
@@ -149,7 +168,6 @@ func Plan(in Input) ([]TaskDraft, error) {
 		}
 		return a.SlotGroup < b.SlotGroup
 	})
-	return drafts, nil
 }
 
 func checkInput(in Input) (*time.Location, error) {
