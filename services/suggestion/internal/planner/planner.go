@@ -220,33 +220,45 @@ func checkInput(in Input) (*time.Location, error) {
 
 // fitTeam scales event-level headcounts per local day so that the day's
 // person-hours stay within TeamBudget of what the team can work. Session
-// tasks and priority-5 work (security, first aid) are the fixed part.
+// tasks are never scaled. Work below priority 5 gives way first; security
+// and first aid shrink only when the rest at one person a slot still does
+// not fit. No headcount drops below one.
 func fitTeam(drafts []TaskDraft, team int, loc *time.Location) {
 	budget := float64(team) * teamHoursPerPerson * TeamBudget
-	fixed := map[string]float64{}
-	flex := map[string]float64{}
-	scalable := func(d TaskDraft) bool {
-		return d.SessionExternalID == "" && d.Priority < 5 && d.Headcount > 1
-	}
-	for _, d := range drafts {
-		h := d.End.Sub(d.Start).Hours() * float64(d.Headcount)
-		k := dayKey(d.Start, loc)
-		if scalable(d) {
-			flex[k] += h
-		} else {
-			fixed[k] += h
+	tier := func(d TaskDraft) int {
+		switch {
+		case d.SessionExternalID != "" || d.Headcount <= 1:
+			return 0 // fixed
+		case d.Priority < 5:
+			return 1
+		default:
+			return 2
 		}
 	}
-	for i, d := range drafts {
-		if !scalable(d) {
-			continue
+	hours := func(d TaskDraft) float64 { return d.End.Sub(d.Start).Hours() * float64(d.Headcount) }
+	sums := func() map[string]*[3]float64 {
+		m := map[string]*[3]float64{}
+		for _, d := range drafts {
+			k := dayKey(d.Start, loc)
+			if m[k] == nil {
+				m[k] = &[3]float64{}
+			}
+			m[k][tier(d)] += hours(d)
 		}
-		k := dayKey(d.Start, loc)
-		if fixed[k]+flex[k] <= budget {
-			continue
+		return m
+	}
+	for _, t := range []int{1, 2} {
+		s := sums()
+		for i, d := range drafts {
+			if tier(d) != t {
+				continue
+			}
+			h := s[dayKey(d.Start, loc)]
+			if h[0]+h[1]+h[2] <= budget {
+				continue
+			}
+			f := max(0, (budget-(h[0]+h[1]+h[2]-h[t]))/h[t])
+			drafts[i].Headcount = max(1, min(d.Headcount, int(float64(d.Headcount)*f+0.5)))
 		}
-		f := (budget - fixed[k]) / flex[k]
-		n := int(float64(d.Headcount)*f + 0.5)
-		drafts[i].Headcount = max(1, min(n, d.Headcount))
 	}
 }

@@ -261,32 +261,46 @@ func TestPlanEveryTypeAndSize(t *testing.T) {
 func TestFitTeam(t *testing.T) {
 	loc := berlin(t)
 	ev := Event{ID: "c", Type: "conference", ExpectedAttendees: 3000, Timezone: "Europe/Berlin",
-		StartsAt: time.Date(2025, 3, 1, 9, 0, 0, 0, loc), EndsAt: time.Date(2025, 3, 2, 18, 0, 0, 0, loc)}
-	full, err := Plan(Input{Event: ev})
+		StartsAt: time.Date(2025, 8, 20, 9, 0, 0, 0, loc), EndsAt: time.Date(2025, 8, 21, 2, 0, 0, 0, loc)}
+	full, err := Plan(Input{Event: ev, Sessions: sampleSessions(loc)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	small, err := Plan(Input{Event: ev, TeamSize: 12})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(full) != len(small) {
-		t.Fatalf("team fit changed the number of drafts: %d vs %d", len(full), len(small))
-	}
-	reduced := false
-	for i := range full {
-		f, s := full[i], small[i]
-		switch {
-		case s.Headcount < 1 || s.Headcount > f.Headcount:
-			t.Errorf("%s: headcount %d from %d", f.SlotGroup, s.Headcount, f.Headcount)
-		case f.Priority == 5 && s.Headcount != f.Headcount:
-			t.Errorf("%s: priority-5 work scaled from %d to %d", f.SlotGroup, f.Headcount, s.Headcount)
-		case s.Headcount < f.Headcount:
-			reduced = true
+	for _, tc := range []struct {
+		team            int
+		priority5Scaled bool
+	}{
+		// 40 people: 240 h a day at TeamBudget; cutting work below priority 5 is enough.
+		{40, false},
+		// 3 people: 18 h a day; even security and first aid shrink (never below one).
+		{3, true},
+	} {
+		small, err := Plan(Input{Event: ev, Sessions: sampleSessions(loc), TeamSize: tc.team})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if !reduced {
-		t.Error("a team of 12 did not reduce any headcount")
+		if len(full) != len(small) {
+			t.Fatalf("team fit changed the number of drafts: %d vs %d", len(full), len(small))
+		}
+		reduced, p5reduced := false, false
+		for i := range full {
+			f, s := full[i], small[i]
+			switch {
+			case s.SlotGroup != f.SlotGroup:
+				t.Fatalf("order changed: %s vs %s", s.SlotGroup, f.SlotGroup)
+			case s.Headcount < 1 || s.Headcount > f.Headcount:
+				t.Errorf("team %d: %s: headcount %d from %d", tc.team, f.SlotGroup, s.Headcount, f.Headcount)
+			case f.SessionExternalID != "" && s.Headcount != f.Headcount:
+				t.Errorf("team %d: session work %s scaled", tc.team, f.SlotGroup)
+			case s.Headcount < f.Headcount && f.Priority == 5:
+				p5reduced = true
+			case s.Headcount < f.Headcount:
+				reduced = true
+			}
+		}
+		if !reduced || p5reduced != tc.priority5Scaled {
+			t.Errorf("team %d: lower priorities reduced %v, priority 5 reduced %v (want %v)", tc.team, reduced, p5reduced, tc.priority5Scaled)
+		}
 	}
 }
 

@@ -130,6 +130,33 @@ func eventCamp2019() Event {
 	}
 }
 
+// peak is the largest number of people the drafts need at the same instant.
+func peak(drafts []TaskDraft) (int, time.Time) {
+	type edge struct {
+		at time.Time
+		d  int
+	}
+	var edges []edge
+	for _, d := range drafts {
+		edges = append(edges, edge{d.Start, d.Headcount}, edge{d.End, -d.Headcount})
+	}
+	// Ends before starts at the same instant: back-to-back tasks do not overlap.
+	sort.Slice(edges, func(i, j int) bool {
+		if !edges[i].at.Equal(edges[j].at) {
+			return edges[i].at.Before(edges[j].at)
+		}
+		return edges[i].d < edges[j].d
+	})
+	cur, best, when := 0, 0, time.Time{}
+	for _, e := range edges {
+		cur += e.d
+		if cur > best {
+			best, when = cur, e.at
+		}
+	}
+	return best, when
+}
+
 // demand sums person-hours per local day and per area/skill.
 func demand(drafts []TaskDraft, loc *time.Location) (perDay map[string]float64, perSkill map[string]float64) {
 	perDay, perSkill = map[string]float64{}, map[string]float64{}
@@ -191,6 +218,11 @@ func TestReal38C3Plan(t *testing.T) {
 				t.Errorf("team %d: day %s asks for %.0f person-hours, more than 160 people can work", team, k, h)
 			}
 		}
+		p, when := peak(drafts)
+		t.Logf("team %d: peak %d people at once (%s)", team, p, when.In(loc).Format("Mon 15:04"))
+		if team == 160 && p > 160 {
+			t.Errorf("team 160: %d people needed at once at %v", p, when)
+		}
 		if team == 160 {
 			for k, h := range perDay {
 				if h > 160*8*TeamBudget*1.2 {
@@ -198,6 +230,41 @@ func TestReal38C3Plan(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestReal38C3MainHallsStaffed(t *testing.T) {
+	sessions := load38C3(t)
+	drafts, err := Plan(Input{Event: event38C3(), Sessions: sessions, TeamSize: 160})
+	if err != nil {
+		t.Fatal(err)
+	}
+	herald, video := map[string]bool{}, map[string]bool{}
+	for _, d := range drafts {
+		switch d.Area {
+		case "heralding":
+			herald[d.SessionExternalID] = true
+		case "video":
+			video[d.SessionExternalID] = true
+		}
+	}
+	// 38C3's recorded halls: every talk there needs a herald and a camera.
+	halls := map[string]bool{"Saal 1": true, "Saal GLITCH": true, "Saal ZIGZAG": true, "Stage HUFF": true, "Stage YELL": true}
+	inHalls := 0
+	for _, s := range sessions {
+		if halls[s.Room] {
+			inHalls++
+			if !herald[s.ExternalID] || !video[s.ExternalID] {
+				t.Errorf("%s in %s has no herald or camera", s.ExternalID, s.Room)
+			}
+		}
+		if herald[s.ExternalID] && s.End.Sub(s.Start) > programmeMax {
+			t.Errorf("%s (%v long) got a herald", s.ExternalID, s.End.Sub(s.Start))
+		}
+	}
+	t.Logf("38C3: %d sessions heralded and filmed (%d in the five main halls) of %d", len(herald), inHalls, len(sessions))
+	if len(herald) != len(video) || len(herald) >= len(sessions)/2 {
+		t.Errorf("%d heralds, %d cameras for %d sessions: per-session work should cover the stages only", len(herald), len(video), len(sessions))
 	}
 }
 
