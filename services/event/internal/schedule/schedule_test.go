@@ -326,3 +326,55 @@ func TestParseISODuration(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONProblems(t *testing.T) {
+	tests := []struct {
+		name, body, path string
+	}{
+		{"bad date", `{"schedule": {"conference": {"title": "x", "time_zone_name": "Europe/Berlin", "days": [{"index": 1, "date": "2024-01-01",
+			"rooms": {"Aula": [{"guid": "g1", "date": "yesterday", "duration": "00:30", "title": "t"}]}}]}}}`,
+			`schedule.conference.days[0].rooms["Aula"][0].date`},
+		{"unknown timezone", `{"schedule": {"conference": {"title": "x", "time_zone_name": "Mars/Base", "days": []}}}`,
+			"schedule.conference.time_zone_name"},
+		{"wrong type", `{"schedule": {"conference": {"title": {"de": "x"}, "days": []}}}`, "schedule.conference.title"},
+		{"no conference", `{"schedule": {"version": "1"}}`, "schedule.conference"},
+		{"missing duration", `{"conference": {"title": "x", "days": [{"date": "2024-01-01",
+			"rooms": {"A": [{"id": 7, "date": "2024-01-01T10:00:00Z", "title": "t"}]}}]}}`,
+			`schedule.conference.days[0].rooms["A"][0].duration`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("application/json", []byte(tc.body))
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("want *ValidationError, got %T %v", err, err)
+			}
+			if ve.Problems[0].Path != tc.path {
+				t.Errorf("path %q, want %q", ve.Problems[0].Path, tc.path)
+			}
+		})
+	}
+}
+
+func TestJSONFlatEvents(t *testing.T) {
+	// The schedule2 draft lists events flat, each with its room and an end.
+	body := `{"schedule": {"version": "2", "conference": {"title": "Flat", "time_zone_name": "Europe/Amsterdam", "days": []},
+		"events": [
+			{"guid": "f2", "room": "Hall", "title": "Second", "date": "2025-02-02T10:00:00+01:00", "end": "2025-02-02T11:00:00+01:00"},
+			{"guid": "f1", "room": "Hall", "title": "First", "date": "2025-02-01T10:00:00+01:00", "duration": "00:50"}
+		]}}`
+	s, err := Parse("application/json", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Sessions) != 2 || len(s.Days) != 2 {
+		t.Fatalf("%d sessions, %d days", len(s.Sessions), len(s.Days))
+	}
+	// Days are numbered by date, not by order of appearance.
+	if s.Days[0].Date != "2025-02-01" || s.Sessions[0].Day != 2 || s.Sessions[1].Day != 1 {
+		t.Errorf("days %+v, session days %d, %d", s.Days, s.Sessions[0].Day, s.Sessions[1].Day)
+	}
+	if !s.Sessions[1].End.Equal(utc("2025-02-01T09:50:00Z")) {
+		t.Errorf("end %v", s.Sessions[1].End)
+	}
+}
