@@ -338,22 +338,32 @@ func at(d time.Time, clock time.Duration, loc *time.Location) time.Time {
 }
 
 // shifts splits [open, close) into equal shifts of at most ShiftLength,
-// with inner boundaries on quarter hours.
+// with inner boundaries on quarter hours. Rounding can stretch a shift past
+// ShiftLength when open or close is off the quarter hour; one more shift
+// then fixes it.
 func shifts(open, close time.Time) [][2]time.Time {
 	total := close.Sub(open)
-	n := int((total + ShiftLength - 1) / ShiftLength)
-	n = max(n, 1)
-	out := make([][2]time.Time, 0, n)
-	prev := open
-	for i := 1; i <= n; i++ {
-		next := close
-		if i < n {
-			next = open.Add(total * time.Duration(i) / time.Duration(n)).Round(15 * time.Minute)
+	// Terminates: once total/n is at most ShiftLength-15m every rounded
+	// shift fits, long before shifts could shrink to zero.
+	for n := max(1, int((total+ShiftLength-1)/ShiftLength)); ; n++ {
+		out := make([][2]time.Time, 0, n)
+		prev, fits := open, true
+		for i := 1; i <= n; i++ {
+			next := close
+			if i < n {
+				next = open.Add(total * time.Duration(i) / time.Duration(n)).Round(15 * time.Minute)
+			}
+			if next.Sub(prev) > ShiftLength || !next.After(prev) {
+				fits = false
+				break
+			}
+			out = append(out, [2]time.Time{prev, next})
+			prev = next
 		}
-		out = append(out, [2]time.Time{prev, next})
-		prev = next
+		if fits {
+			return out
+		}
 	}
-	return out
 }
 
 func span(a, b time.Time, loc *time.Location) string {
