@@ -17,7 +17,9 @@ type icalProp struct {
 
 // parseICal reads VEVENTs (UID, DTSTART, DTEND or DURATION, SUMMARY,
 // LOCATION, CATEGORIES) from an RFC 5545 calendar. TZID parameters must name
-// IANA zones; VTIMEZONE definitions are not interpreted.
+// IANA zones; VTIMEZONE definitions are not interpreted, and recurring
+// events (RRULE) import their first occurrence only: conference calendars
+// list each session once.
 func (p *parser) parseICal(body []byte) (*Schedule, error) {
 	props, err := unfoldICal(body)
 	if err != nil {
@@ -126,6 +128,9 @@ func (p *parser) parseICal(body []byte) (*Schedule, error) {
 			}
 			if !ses.End.IsZero() && !ses.End.After(ses.Start) {
 				p.addf(path+".DTEND", "must be after DTSTART")
+				ses.End = time.Time{}
+			} else if ses.End.Sub(ses.Start) > maxSessionLength {
+				p.addf(path+".DTEND", "longer than %d days", int(maxSessionLength.Hours()/24))
 				ses.End = time.Time{}
 			}
 		}
