@@ -1,0 +1,537 @@
+// Package transport is the task service's HTTP surface: it decodes requests, calls the use cases,
+// and turns their results and errors into JSON and RFC 9457 problems (in one place, fail).
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventai/eventai/libs/auth"
+	"github.com/eventai/eventai/libs/httpx"
+	"github.com/eventai/eventai/libs/problem"
+	"github.com/eventai/eventai/services/task/internal/app"
+	"github.com/eventai/eventai/services/task/internal/domain"
+	"github.com/eventai/eventai/services/task/internal/store"
+)
+
+// Handlers serves the task routes of the route table.
+type Handlers struct {
+	app *app.App
+	log *slog.Logger
+}
+
+// Register adds every task route to mux, each behind authn (token verification). Paths have no
+// trailing slash; the server strips one before routing.
+func Register(mux *http.ServeMux, a *app.App, authn func(http.Handler) http.Handler, log *slog.Logger) {
+	h := &Handlers{app: a, log: log}
+	routes := map[string]http.HandlerFunc{
+		"GET /organizer/events/{event_id}/tasks":  h.eventTasks(app.RouteOrganizer),
+		"POST /organizer/events/{event_id}/tasks": h.create,
+		"GET /organizer/tasks/{id}":               h.get(app.RouteOrganizer),
+		"PUT /organizer/tasks/{id}":               h.organizerUpdate,
+		"DELETE /organizer/tasks/{id}":            h.delete,
+		"GET /manager/events/{event_id}/tasks":    h.eventTasks(app.RouteManager),
+		"GET /manager/tasks/{id}":                 h.get(app.RouteManager),
+		"PUT /manager/tasks/{id}":                 h.managerUpdate,
+		"POST /manager/suggestions/{id}/approve":  h.approveSuggestion,
+		"GET /staff/tasks":                        h.staffTasks,
+		"GET /staff/tasks/{id}":                   h.get(app.RouteStaff),
+		"PUT /staff/tasks/{id}":                   h.staffUpdate,
+		"GET /tasks/{id}/history":                 h.history,
+	}
+	for pattern, fn := range routes {
+		mux.Handle(pattern, authn(fn))
+	}
+}
+
+type listJSON[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func toList[T any](p app.Page[T]) listJSON[T] {
+	out := listJSON[T]{Items: p.Items}
+	if out.Items == nil {
+		out.Items = []T{}
+	}
+	if p.NextCursor != "" {
+		out.NextCursor = &p.NextCursor
+	}
+	return out
+}
+
+func actorOf(r *http.Request) (domain.Actor, error) {
+	p, ok := auth.FromContext(r.Context())
+	if !ok {
+		return domain.Actor{}, problem.Unauthorized("a bearer token is required")
+	}
+	return domain.Actor{UserID: p.UserID, Role: p.Role}, nil
+}
+
+// pathID parses a path id; a malformed id names no object, hence 404.
+func pathID(r *http.Request, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue(name))
+	if err != nil {
+		return uuid.Nil, problem.NotFound("no object with this id")
+	}
+	return id, nil
+}
+
+// ifMatch reads a version from If-Match ("3", W/"3" or 3); nil when absent.
+func ifMatch(r *http.Request) (*int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return nil, nil
+	}
+	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	v, err := strconv.ParseInt(h, 10, 64)
+	if err != nil {
+		return nil, problem.Validation(problem.FieldError{Field: "If-Match", Message: "must be the version number from the ETag"})
+	}
+	return &v, nil
+}
+
+// version picks the body's version, else If-Match; one of them is required.
+func version(r *http.Request, body *int64) (int64, error) {
+	if body != nil {
+		return *body, nil
+	}
+	v, err := ifMatch(r)
+	if err != nil {
+		return 0, err
+	}
+	if v == nil {
+		return 0, problem.Validation(problem.FieldError{Field: "version", Message: "is required (or send If-Match)"})
+	}
+	return *v, nil
+}
+
+func writeTask(w http.ResponseWriter, status int, t domain.Task) {
+	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(t.Version, 10)))
+	httpx.JSON(w, status, t)
+}
+
+// query reads the list filters shared by the list routes.
+func query(r *http.Request, withAssignee bool) (app.Query, error) {
+	var q app.Query
+	limit, cursor, err := httpx.Page(r)
+	if err != nil {
+		return q, err
+	}
+	q.Limit, q.Cursor = limit, cursor
+	v := r.URL.Query()
+	q.Approval, q.Status = v.Get("approval"), v.Get("status")
+	var fe []problem.FieldError
+	if a := v.Get("assignee_id"); a != "" && withAssignee {
+		if a == "none" {
+			q.Unassigned = true
+		} else if id, err := uuid.Parse(a); err == nil {
+			q.AssigneeID = &id
+		} else {
+			fe = append(fe, problem.FieldError{Field: "assignee_id", Message: "must be a user id or none"})
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &q.From}, {"to", &q.To}} {
+		if s := v.Get(p.name); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				fe = append(fe, problem.FieldError{Field: p.name, Message: "must be an RFC 3339 time"})
+				continue
+			}
+			t = t.UTC()
+			*p.dst = &t
+		}
+	}
+	if len(fe) > 0 {
+		return q, problem.Validation(fe...)
+	}
+	return q, nil
+}
+
+func (h *Handlers) eventTasks(route app.Route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		actor, err := actorOf(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		eventID, err := pathID(r, "event_id")
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		q, err := query(r, true)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		page, err := h.app.EventTasks(r.Context(), actor, eventID, route, q)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, toList(page))
+	}
+}
+
+func (h *Handlers) staffTasks(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	q, err := query(r, false)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page, err := h.app.StaffTasks(r.Context(), actor, q)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, toList(page))
+}
+
+// optionalID tells an absent assignee_id (Set false) from an explicit null (Set true, ID nil).
+type optionalID struct {
+	Set bool
+	ID  *uuid.UUID
+}
+
+// UnmarshalJSON is called for every present key, null included.
+func (o *optionalID) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.ID = nil
+		return nil
+	}
+	var id uuid.UUID
+	if err := json.Unmarshal(b, &id); err != nil {
+		return problem.Validation(problem.FieldError{Field: "assignee_id", Message: "must be a user id or null"})
+	}
+	o.ID = &id
+	return nil
+}
+
+type createRequest struct {
+	Title          string         `json:"title"`
+	Description    string         `json:"description"`
+	RequiredSkills []domain.Skill `json:"required_skills"`
+	StartsAt       time.Time      `json:"starts_at"`
+	EndsAt         time.Time      `json:"ends_at"`
+	Priority       int            `json:"priority"`
+	Area           string         `json:"area"`
+	AssigneeID     *uuid.UUID     `json:"assignee_id"`
+	Headcount      int            `json:"headcount"`
+}
+
+// create adds manual tasks: one task answers the task; headcount > 1 answers them as a list.
+func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	eventID, err := pathID(r, "event_id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var req createRequest
+	if err := decode(w, r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	tasks, err := h.app.CreateTasks(r.Context(), actor, eventID, app.NewTask{
+		Draft: domain.Draft{Title: req.Title, Description: req.Description, RequiredSkills: req.RequiredSkills,
+			StartsAt: req.StartsAt, EndsAt: req.EndsAt, Priority: req.Priority, Area: req.Area},
+		Headcount: req.Headcount, Assignee: req.AssigneeID,
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(tasks) == 1 {
+		w.Header().Set("Location", "/organizer/tasks/"+tasks[0].ID.String())
+		writeTask(w, http.StatusCreated, tasks[0])
+		return
+	}
+	httpx.JSON(w, http.StatusCreated, toList(app.Page[domain.Task]{Items: tasks}))
+}
+
+// decode is httpx.Decode that lets a field's own problem (from an UnmarshalJSON) through.
+func decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	err := httpx.Decode(w, r, dst)
+	var p *problem.Problem
+	if errors.As(err, &p) && strings.Contains(p.Detail, "must be a user id") {
+		return problem.Validation(problem.FieldError{Field: "assignee_id", Message: "must be a user id or null"})
+	}
+	return err
+}
+
+func (h *Handlers) get(route app.Route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		actor, err := actorOf(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		id, err := pathID(r, "id")
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		t, err := h.app.Get(r.Context(), actor, id, route)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		writeTask(w, http.StatusOK, t)
+	}
+}
+
+type managerUpdateRequest struct {
+	Version     *int64     `json:"version"`
+	Approval    *string    `json:"approval"`
+	AssigneeID  optionalID `json:"assignee_id"`
+	Title       *string    `json:"title"`
+	Description *string    `json:"description"`
+	StartsAt    *time.Time `json:"starts_at"`
+	EndsAt      *time.Time `json:"ends_at"`
+	Status      *string    `json:"status"`
+	Reason      string     `json:"reason"`
+}
+
+func (h *Handlers) managerUpdate(w http.ResponseWriter, r *http.Request) {
+	var req managerUpdateRequest
+	h.update(w, r, &req, func() (*int64, domain.Edit, string) {
+		return req.Version, domain.Edit{Approval: req.Approval, AssigneeSet: req.AssigneeID.Set, Assignee: req.AssigneeID.ID,
+			Title: req.Title, Description: req.Description, StartsAt: req.StartsAt, EndsAt: req.EndsAt, Status: req.Status}, req.Reason
+	}, app.RouteManager)
+}
+
+type organizerUpdateRequest struct {
+	Version        *int64          `json:"version"`
+	Approval       *string         `json:"approval"`
+	AssigneeID     optionalID      `json:"assignee_id"`
+	Title          *string         `json:"title"`
+	Description    *string         `json:"description"`
+	RequiredSkills *[]domain.Skill `json:"required_skills"`
+	StartsAt       *time.Time      `json:"starts_at"`
+	EndsAt         *time.Time      `json:"ends_at"`
+	Priority       *int            `json:"priority"`
+	Area           *string         `json:"area"`
+	Reason         string          `json:"reason"`
+}
+
+func (h *Handlers) organizerUpdate(w http.ResponseWriter, r *http.Request) {
+	var req organizerUpdateRequest
+	h.update(w, r, &req, func() (*int64, domain.Edit, string) {
+		return req.Version, domain.Edit{Approval: req.Approval, AssigneeSet: req.AssigneeID.Set, Assignee: req.AssigneeID.ID,
+			Title: req.Title, Description: req.Description, RequiredSkills: req.RequiredSkills, StartsAt: req.StartsAt,
+			EndsAt: req.EndsAt, Priority: req.Priority, Area: req.Area}, req.Reason
+	}, app.RouteOrganizer)
+}
+
+func (h *Handlers) update(w http.ResponseWriter, r *http.Request, req any, edit func() (*int64, domain.Edit, string), route app.Route) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := decode(w, r, req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	bodyVersion, e, reason := edit()
+	v, err := version(r, bodyVersion)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(reason) > domain.MaxNoteLen {
+		h.fail(w, r, problem.Validation(problem.FieldError{Field: "reason", Message: "must be at most 2000 characters"}))
+		return
+	}
+	t, err := h.app.Edit(r.Context(), actor, id, route, v, e, strings.TrimSpace(reason))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeTask(w, http.StatusOK, t)
+}
+
+func (h *Handlers) delete(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v, err := ifMatch(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.app.Delete(r.Context(), actor, id, v, "deleted by organizer"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type staffUpdateRequest struct {
+	Version  *int64  `json:"version"`
+	Status   *string `json:"status"`
+	Progress *int    `json:"progress"`
+	Note     *string `json:"note"`
+}
+
+func (h *Handlers) staffUpdate(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var req staffUpdateRequest
+	if err := httpx.Decode(w, r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v, err := version(r, req.Version)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	t, err := h.app.UpdateOwn(r.Context(), actor, id, v, domain.StaffChange{Status: req.Status, Progress: req.Progress, Note: req.Note})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeTask(w, http.StatusOK, t)
+}
+
+type approveRequest struct {
+	Except []uuid.UUID `json:"except"`
+	Reject []uuid.UUID `json:"reject"`
+}
+
+func (h *Handlers) approveSuggestion(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var req approveRequest
+	// An empty body means "approve everything".
+	if r.ContentLength != 0 {
+		if err := httpx.Decode(w, r, &req); err != nil {
+			var p *problem.Problem
+			if !errors.As(err, &p) || !strings.Contains(p.Detail, "empty") {
+				h.fail(w, r, err)
+				return
+			}
+		}
+	}
+	res, err := h.app.ApproveSuggestion(r.Context(), actor, id, req.Except, req.Reject)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, res)
+}
+
+func (h *Handlers) history(w http.ResponseWriter, r *http.Request) {
+	actor, err := actorOf(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	limit, cursor, err := httpx.Page(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page, err := h.app.History(r.Context(), actor, id, limit, cursor)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, toList(page))
+}
+
+// fail is the one place where errors become HTTP answers.
+func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		p  *problem.Problem
+		ve *domain.ValidationError
+		re *domain.RuleError
+	)
+	switch {
+	case errors.As(err, &p):
+	case errors.As(err, &ve):
+		fields := make([]problem.FieldError, 0, len(ve.Fields))
+		for _, f := range ve.Fields {
+			fields = append(fields, problem.FieldError{Field: f.Field, Message: f.Message})
+		}
+		p = problem.Validation(fields...)
+	case errors.As(err, &re):
+		p = problem.Unprocessable(re.Detail)
+		field := "assignee_id"
+		switch re.Rule {
+		case "illegal_transition", "done_is_final":
+			field = "status"
+		}
+		p.Errors = []problem.FieldError{{Field: field, Message: re.Rule + ": " + re.Detail}}
+	case errors.Is(err, domain.ErrNotFound):
+		p = problem.NotFound("no such object, or not yours to see")
+	case errors.Is(err, domain.ErrForbidden):
+		p = problem.Forbidden("your role may not do this")
+	case errors.Is(err, domain.ErrStale):
+		p = problem.Conflict("the task was changed meanwhile; reload it and retry with its current version")
+	case errors.Is(err, store.ErrBadCursor):
+		p = problem.BadRequest("malformed cursor")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		p = problem.Unavailable("the request was cancelled or timed out")
+	default:
+		h.log.ErrorContext(r.Context(), "request failed", "err", err)
+		p = problem.Internal("")
+	}
+	problem.Write(w, r, p)
+}
