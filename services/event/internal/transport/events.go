@@ -54,9 +54,13 @@ func toManagedJSON(m app.ManagedEvent) managedEventJSON {
 		TasksDone: m.Counts.Done, DistributionStatus: m.Counts.DistributionStatus()}
 }
 
-// eventBody is what a client may send for an event: the writable fields only. id, created_by
-// and version are not fields of it, so strict decoding refuses them (no mass assignment).
+// eventBody is what a client may send for an event: the writable fields, plus company_id (on
+// create only) and version (on update only). id and created_by are not fields of it, so strict
+// decoding refuses them (no mass assignment). One flat struct keeps decode errors naming the
+// JSON field alone.
 type eventBody struct {
+	CompanyID         *string   `json:"company_id"`
+	Version           *int64    `json:"version"`
 	Title             *string   `json:"title"`
 	Description       *string   `json:"description"`
 	Location          *string   `json:"location"`
@@ -74,15 +78,11 @@ func (b eventBody) patch(fe *fieldErrs) domain.EventPatch {
 		ExpectedAttendees: b.ExpectedAttendees, ManagerIDs: fe.uuids("manager_ids", b.ManagerIDs)}
 }
 
-type createEventBody struct {
-	CompanyID *string `json:"company_id"`
-	eventBody
-}
-
-// updateEventBody has no company_id: an event does not move between companies.
-type updateEventBody struct {
-	Version *int64 `json:"version"`
-	eventBody
+// notAllowed reports a field the route does not take, as strict decoding would.
+func (f *fieldErrs) notAllowed(field string, present bool) {
+	if present {
+		f.add(field, "unknown field")
+	}
 }
 
 func (h *Handlers) createEvent(w http.ResponseWriter, r *http.Request) {
@@ -91,12 +91,13 @@ func (h *Handlers) createEvent(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var body createEventBody
+	var body eventBody
 	if err := httpx.Decode(w, r, &body); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	var fe fieldErrs
+	fe.notAllowed("version", body.Version != nil)
 	companyID := fe.uuid("company_id", body.CompanyID)
 	p := body.patch(&fe)
 	if err := fe.err(); err != nil {
@@ -181,12 +182,13 @@ func (h *Handlers) updateEvent(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var body updateEventBody
+	var body eventBody
 	if err := httpx.Decode(w, r, &body); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	var fe fieldErrs
+	fe.notAllowed("company_id", body.CompanyID != nil) // an event does not move between companies
 	v := version(r, body.Version, &fe)
 	p := body.patch(&fe)
 	if err := fe.err(); err != nil {

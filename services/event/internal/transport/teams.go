@@ -34,8 +34,11 @@ func toTeamJSON(t domain.Team) teamJSON {
 		Approval: t.Approval, Source: t.Source, SuggestionID: t.SuggestionID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
 }
 
-// teamBody is what an organizer may send for a team; approval, source and ids are not fields.
+// teamBody is what a client may send for a team: version on updates, approval for managers
+// only; source and ids are not fields at all (no mass assignment).
 type teamBody struct {
+	Version   *int64         `json:"version"`
+	Approval  *string        `json:"approval"`
 	Name      *string        `json:"name"`
 	Area      *string        `json:"area"`
 	LeadID    nullableString `json:"lead_id"`
@@ -49,18 +52,6 @@ func (b teamBody) patch(fe *fieldErrs) domain.TeamPatch {
 		p.Lead = fe.uuid("lead_id", b.LeadID.Value)
 	}
 	return p
-}
-
-type updateTeamBody struct {
-	Version *int64 `json:"version"`
-	teamBody
-}
-
-// managerTeamBody adds approval: a manager approves or rejects a team.
-type managerTeamBody struct {
-	Version  *int64  `json:"version"`
-	Approval *string `json:"approval"`
-	teamBody
 }
 
 func (h *Handlers) listTeams(asManager bool) http.HandlerFunc {
@@ -106,6 +97,8 @@ func (h *Handlers) createTeam(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var fe fieldErrs
+	fe.notAllowed("version", body.Version != nil)
+	fe.notAllowed("approval", body.Approval != nil)
 	p := body.patch(&fe)
 	if err := fe.err(); err != nil {
 		h.fail(w, r, err)
@@ -136,12 +129,13 @@ func (h *Handlers) updateTeamAsOrganizer(w http.ResponseWriter, r *http.Request)
 		h.fail(w, r, err)
 		return
 	}
-	var body updateTeamBody
+	var body teamBody
 	if err := httpx.Decode(w, r, &body); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	var fe fieldErrs
+	fe.notAllowed("approval", body.Approval != nil) // approval is the manager's decision
 	v := version(r, body.Version, &fe)
 	p := body.patch(&fe)
 	if err := fe.err(); err != nil {
@@ -196,7 +190,7 @@ func (h *Handlers) updateTeamAsManager(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	var body managerTeamBody
+	var body teamBody
 	if err := httpx.Decode(w, r, &body); err != nil {
 		h.fail(w, r, err)
 		return
