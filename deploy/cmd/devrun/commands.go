@@ -218,6 +218,9 @@ func cmdStop(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	if !pg.Running(ctx) {
+		return nil
+	}
 	if err := pg.Stop(ctx); err != nil {
 		return err
 	}

@@ -213,6 +213,9 @@ func (p *Postgres) init(ctx context.Context) error {
 	return nil
 }
 
+// Running reports whether the cluster's server is up.
+func (p *Postgres) Running(ctx context.Context) bool { return p.running(ctx) }
+
 // running asks pg_ctl whether the cluster's postmaster is alive.
 func (p *Postgres) running(ctx context.Context) bool {
 	_, err := p.pgCmd(ctx, "pg_ctl", "-D", p.dataDir(), "status")
