@@ -189,7 +189,9 @@ func TestReplaceAITeamsKeepsDecidedAndManualTeams(t *testing.T) {
 	}
 	fresh := team("fresh", domain.ApprovalProposed, domain.SourceAI)
 	inTx(t, pool, func(tx pgx.Tx) error { return store.ReplaceAITeams(ctx, tx, e.ID, []domain.Team{fresh}) })
-	inTx(t, pool, func(tx pgx.Tx) error { return store.ReplaceAITeams(ctx, tx, uuid.New(), []domain.Team{team("x", "proposed", "ai")}) })
+	inTx(t, pool, func(tx pgx.Tx) error {
+		return store.ReplaceAITeams(ctx, tx, uuid.New(), []domain.Team{team("x", "proposed", "ai")})
+	})
 
 	teams, _, err := s.ListTeams(ctx, e.ID, 50, "")
 	require.NoError(t, err)
