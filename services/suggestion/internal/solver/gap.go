@@ -265,8 +265,13 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 	kick := 2 + n/20
 
 	lastImprove := 0
+	pool := elitePool{size: 10}
+	jobsOn := make([][]int, m)
+	exOf := make([]int, m)
+	plb := make([]float64, m)
+	minD := make([]int, m*m)
 	lastImproveAt := time.Now()
-	restartAfter := 200 + 20*n
+	restartAfter := 300 + 2*n
 	it := 0
 	for ; ; it++ {
 		if feasible && bestCost <= lb {
@@ -321,27 +326,51 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 				consider(val, g.total+dc, ex+de, tabuUntil[base+a] > it, 0, j, 0, a)
 			}
 		}
+		// Swaps, pruned per (job, agent) pair: the cheapest cost change any job on agent b can
+		// contribute toward a, plus the most the capacity terms can fall, bounds every swap of
+		// j with a job on b; groups that cannot beat the best move so far are skipped. Each
+		// unordered pair is seen once, from the job on the lower-numbered agent.
+		for i := range m {
+			jobsOn[i] = jobsOn[i][:0]
+			exOf[i] = excess(g.load[i], g.cap[i])
+			plb[i] = -alphas[i] * float64(exOf[i])
+		}
+		for i := range minD {
+			minD[i] = math.MaxInt
+		}
+		for k := range n {
+			b := g.x[k]
+			jobsOn[b] = append(jobsOn[b], k)
+			bk := k * m
+			for a := range m {
+				if d := g.cost[bk+a] - g.cost[bk+b]; d < minD[b*m+a] {
+					minD[b*m+a] = d
+				}
+			}
+		}
 		for j := range n {
 			a := g.x[j]
 			bj := j * m
-			exA := excess(g.load[a], g.cap[a])
-			for k := j + 1; k < n; k++ {
-				b := g.x[k]
-				if a == b {
+			for b := a + 1; b < m; b++ {
+				if len(jobsOn[b]) == 0 {
 					continue
 				}
-				bk := k * m
-				dc := g.cost[bj+b] + g.cost[bk+a] - g.cost[bj+a] - g.cost[bk+b]
-				la := g.load[a] - g.res[bj+a] + g.res[bk+a]
-				lb2 := g.load[b] - g.res[bk+b] + g.res[bj+b]
-				dA := excess(la, g.cap[a]) - exA
-				dB := excess(lb2, g.cap[b]) - excess(g.load[b], g.cap[b])
-				de := dA + dB
-				val := float64(dc) + alphas[a]*float64(dA) + alphas[b]*float64(dB)
-				if val > bestVal+1e-9 {
+				if float64(g.cost[bj+b]-g.cost[bj+a]+minD[b*m+a])+plb[a]+plb[b] > bestVal+1e-9 {
 					continue
 				}
-				consider(val, g.total+dc, ex+de, tabuUntil[bj+b] > it || tabuUntil[bk+a] > it, 1, j, k, 0)
+				for _, k := range jobsOn[b] {
+					bk := k * m
+					dc := g.cost[bj+b] + g.cost[bk+a] - g.cost[bj+a] - g.cost[bk+b]
+					la := g.load[a] - g.res[bj+a] + g.res[bk+a]
+					lb2 := g.load[b] - g.res[bk+b] + g.res[bj+b]
+					dA := excess(la, g.cap[a]) - exOf[a]
+					dB := excess(lb2, g.cap[b]) - exOf[b]
+					val := float64(dc) + alphas[a]*float64(dA) + alphas[b]*float64(dB)
+					if val > bestVal+1e-9 {
+						continue
+					}
+					consider(val, g.total+dc, ex+dA+dB, tabuUntil[bj+b] > it || tabuUntil[bk+a] > it, 1, j, k, 0)
+				}
 			}
 		}
 		if kind < 0 {
@@ -376,19 +405,17 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 		for i := range m {
 			alphas[i] = min(max(alphas[i]*f, 1e-3), 1e6)
 		}
+		if ex == 0 {
+			pool.offer(g.x, g.total)
+		}
 		if it-lastImprove > restartAfter && feasible {
-			// Kick: restart from the best with a few random shifts, forgetting the tabu list.
-			g.load = g.load[:m]
-			clear(g.load)
-			g.total = 0
-			for j, a := range bestX {
-				g.x[j] = a
-				g.load[a] += g.res[j*m+a]
-				g.total += g.cost[j*m+a]
-			}
-			for range kick {
-				j := g.rng.IntN(n)
-				g.apply(j, g.rng.IntN(m))
+			// Restart between two elite plans (path relinking), or from the best with random
+			// shifts while the pool is small; the tabu list is forgotten either way.
+			if !g.relink(&pool, alphas) {
+				g.setAssign(bestX)
+				for range kick {
+					g.apply(g.rng.IntN(n), g.rng.IntN(m))
+				}
 			}
 			clear(tabuUntil)
 			ex = totalExcess()
@@ -428,4 +455,89 @@ func GAPCost(inst gap.Instance, assign []int) (cost int, feasible bool) {
 		}
 	}
 	return cost, feasible
+}
+
+// setAssign makes x the current solution.
+func (g *gapSearch) setAssign(x []int) {
+	clear(g.load)
+	g.total = 0
+	for j, a := range x {
+		g.x[j] = a
+		g.load[a] += g.res[j*g.m+a]
+		g.total += g.cost[j*g.m+a]
+	}
+}
+
+// elitePool keeps the best distinct feasible plans seen, for path relinking.
+type elitePool struct {
+	size  int
+	plans [][]int
+	costs []int
+}
+
+// offer adds x when it beats the worst kept plan and no kept plan has the same cost (equal
+// cost is a cheap stand-in for "the same plan", which keeps the pool diverse).
+func (p *elitePool) offer(x []int, cost int) {
+	worst := -1
+	for i, c := range p.costs {
+		if c == cost {
+			return
+		}
+		if worst < 0 || c > p.costs[worst] {
+			worst = i
+		}
+	}
+	if len(p.plans) < p.size {
+		p.plans = append(p.plans, append([]int(nil), x...))
+		p.costs = append(p.costs, cost)
+		return
+	}
+	if cost < p.costs[worst] {
+		copy(p.plans[worst], x)
+		p.costs[worst] = cost
+	}
+}
+
+// relink starts from one elite plan and walks toward another, each step moving the job (among
+// those that still differ) whose move is cheapest under the current prices, and stops part way:
+// a point between two good plans that shares what they agree on.
+func (g *gapSearch) relink(p *elitePool, alphas []float64) bool {
+	if len(p.plans) < 2 {
+		return false
+	}
+	a := g.rng.IntN(len(p.plans))
+	b := g.rng.IntN(len(p.plans) - 1)
+	if b >= a {
+		b++
+	}
+	from, to := p.plans[a], p.plans[b]
+	g.setAssign(from)
+	var diff []int
+	for j := range from {
+		if from[j] != to[j] {
+			diff = append(diff, j)
+		}
+	}
+	if len(diff) < 4 {
+		return false
+	}
+	steps := len(diff)/4 + g.rng.IntN(len(diff)/2)
+	m := g.m
+	for range steps {
+		best, bk := math.Inf(1), -1
+		for k, j := range diff {
+			a0, a1 := g.x[j], to[j]
+			dc := g.cost[j*m+a1] - g.cost[j*m+a0]
+			dA := excess(g.load[a0]-g.res[j*m+a0], g.cap[a0]) - excess(g.load[a0], g.cap[a0])
+			dB := excess(g.load[a1]+g.res[j*m+a1], g.cap[a1]) - excess(g.load[a1], g.cap[a1])
+			if v := float64(dc) + alphas[a0]*float64(dA) + alphas[a1]*float64(dB); v < best {
+				best, bk = v, k
+			}
+		}
+		j := diff[bk]
+		g.apply(j, to[j])
+		diff[bk] = diff[len(diff)-1]
+		diff = diff[:len(diff)-1]
+	}
+	return true
 }
