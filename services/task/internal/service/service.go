@@ -137,3 +137,10 @@ func ignoreCanceled(err error) error {
 	}
 	return err
 }
+
+// WaitCaughtUp waits until the consumer has applied everything published so far (tests and
+// tools use it to line up with the topics).
+func (s *Service) WaitCaughtUp(ctx context.Context) error { return s.consumer.WaitCaughtUp(ctx) }
+
+// Pool is the service's Postgres pool (tests inspect the rows with it).
+func (s *Service) Pool() *pgxpool.Pool { return s.pool }
