@@ -212,13 +212,24 @@ func (s *Service) Login(ctx context.Context, login, pw, ip string) (Tokens, erro
 	}
 	if !ok {
 		fails := map[string]domain.ThrottlePolicy{acct: s.opt.AccountThrottle, addr: s.opt.IPThrottle}
+		if u.ID != uuid.Nil {
+			// Count against both names of the account, so that alternating username and email
+			// does not double the guesses an attacker gets.
+			for _, alias := range []string{u.Username, u.Email} {
+				k, _ := throttleKeys(alias, ip)
+				fails[k] = s.opt.AccountThrottle
+			}
+		}
 		if err := s.store.ThrottleFail(ctx, fails, s.now()); err != nil {
 			return Tokens{}, err
 		}
 		return Tokens{}, domain.ErrInvalidCredentials
 	}
-	if err := s.store.ThrottleReset(ctx, acct); err != nil {
-		return Tokens{}, err
+	for _, alias := range []string{u.Username, u.Email} {
+		k, _ := throttleKeys(alias, ip)
+		if err := s.store.ThrottleReset(ctx, k); err != nil {
+			return Tokens{}, err
+		}
 	}
 	return s.newSession(ctx, u)
 }

@@ -11,14 +11,13 @@ import (
 
 // Config is every setting of the identity process.
 type Config struct {
-	HTTPAddr        string        `mapstructure:"http_addr"`
-	DatabaseURL     string        `mapstructure:"database_url" shared:"true" secret:"true"`
-	KafkaBrokers    []string      `mapstructure:"kafka_brokers" shared:"true"`
-	JWTIssuer       string        `mapstructure:"jwt_issuer" shared:"true"`
-	JWTAudience     string        `mapstructure:"jwt_audience" shared:"true"`
-	OTLPEndpoint    string        `mapstructure:"otel_exporter_otlp_endpoint" shared:"true"`
-	LogLevel        string        `mapstructure:"log_level" shared:"true"`
-	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	HTTPAddr     string   `mapstructure:"http_addr"`
+	DatabaseURL  string   `mapstructure:"database_url" shared:"true" secret:"true"`
+	KafkaBrokers []string `mapstructure:"kafka_brokers" shared:"true"`
+	JWTIssuer    string   `mapstructure:"jwt_issuer" shared:"true"`
+	JWTAudience  string   `mapstructure:"jwt_audience" shared:"true"`
+	OTLPEndpoint string   `mapstructure:"otel_exporter_otlp_endpoint" shared:"true"`
+	LogLevel     string   `mapstructure:"log_level" shared:"true"`
 	// SigningKeyFile is a PEM PKCS#8 Ed25519 key; empty: keys live in the signing_keys table.
 	SigningKeyFile string `mapstructure:"signing_key_file"`
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed (the gateway).
@@ -42,7 +41,6 @@ func Default() Config {
 		JWTIssuer:       "eventai-identity",
 		JWTAudience:     "eventai",
 		LogLevel:        "info",
-		ShutdownTimeout: 15 * time.Second,
 		TrustedProxies:  []string{"127.0.0.0/8", "::1/128"},
 		HashConcurrency: 2,
 		AccessTTL:       15 * time.Minute,
@@ -69,9 +67,6 @@ func (c Config) Validate() error {
 	}
 	if c.JWTIssuer == "" || c.JWTAudience == "" {
 		errs = append(errs, errors.New("jwt_issuer and jwt_audience are required"))
-	}
-	if c.ShutdownTimeout <= 0 {
-		errs = append(errs, errors.New("shutdown_timeout must be positive"))
 	}
 	for _, p := range c.TrustedProxies {
 		if _, err := netip.ParsePrefix(p); err != nil {

@@ -215,7 +215,8 @@ const (
 )
 
 // UpdateUser loads the user under a row lock, lets fn change it, stores it with version+1 and
-// publishes user.updated, all in one transaction. Deactivation revokes the user's refresh tokens.
+// publishes user.updated, all in one transaction. Deactivation or a new password revokes the
+// user's refresh tokens.
 func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, fn func(*domain.User) error) (domain.User, error) {
 	var out domain.User
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -226,6 +227,7 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, fn func(*domain.Us
 		if err != nil {
 			return fmt.Errorf("lock user %s: %w", id, err)
 		}
+		oldHash := u.PasswordHash
 		if err := fn(&u); err != nil {
 			return err
 		}
@@ -247,7 +249,8 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, fn func(*domain.Us
 		if err != nil {
 			return conflictField(fmt.Errorf("update user %s: %w", id, err))
 		}
-		if !u.IsActive {
+		// A deactivated account or a changed password ends every session.
+		if !u.IsActive || u.PasswordHash != oldHash {
 			if _, err := tx.Exec(ctx, revokeUserTokensSQL, u.ID, u.UpdatedAt); err != nil {
 				return fmt.Errorf("revoke tokens of %s: %w", id, err)
 			}

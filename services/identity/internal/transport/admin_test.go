@@ -230,6 +230,8 @@ func TestUpdateMe(t *testing.T) {
 	require.Contains(t, fieldsOf(t, res), "current_password")
 	res = f.do("PUT", "/auth/me", tok, map[string]any{"password": "new-password-1", "current_password": "pass-kim", "version": 2})
 	require.Equal(t, http.StatusOK, res.Status, string(res.Raw))
+	// A new password ends the sessions opened with the old one.
+	require.Equal(t, http.StatusUnauthorized, f.do("POST", "/auth/refresh", "", map[string]any{"refresh": str(r.Body, "refresh")}).Status)
 	require.Equal(t, http.StatusOK, f.login("kim", "new-password-1").Status)
 	require.Equal(t, http.StatusConflict, f.do("PUT", "/auth/me", tok, map[string]any{"full_name": "x", "version": 1}).Status)
 }

@@ -179,3 +179,13 @@ func TestLoginThrottling(t *testing.T) {
 	require.Equal(t, http.StatusTooManyRequests, f.login("hal", "pass-hal", xff...).Status)
 	require.Equal(t, http.StatusOK, f.login("hal", "pass-hal", "X-Forwarded-For", "203.0.113.10").Status)
 }
+
+func TestThrottleCountsBothNamesOfAnAccount(t *testing.T) {
+	f := newFixture(t, false)
+	f.register("ivan")
+	for _, login := range []string{"ivan", "ivan@example.com", "IVAN", "Ivan@Example.com", "ivan"} {
+		require.Equal(t, http.StatusUnauthorized, f.login(login, "wrong").Status, login)
+	}
+	require.Equal(t, http.StatusTooManyRequests, f.login("ivan@example.com", "pass-ivan").Status)
+	require.Equal(t, http.StatusTooManyRequests, f.login("ivan", "pass-ivan").Status)
+}

@@ -3,6 +3,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,7 +23,14 @@ const Schema = "identity"
 func New(t testing.TB) (*store.Store, *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := pg.Connect(ctx, pgtest.NewDatabase(t), Schema)
+	// A small pool: the test server is shared by every package's tests running at once.
+	url := pgtest.NewDatabase(t)
+	if strings.Contains(url, "?") {
+		url += "&pool_max_conns=4"
+	} else {
+		url += "?pool_max_conns=4"
+	}
+	pool, err := pg.Connect(ctx, url, Schema)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	require.NoError(t, pg.Migrate(ctx, pool, Schema, migrations.FS))
