@@ -3,7 +3,9 @@ package service_test
 import (
 	"net/http"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -465,4 +467,38 @@ func TestOpsEndpoints(t *testing.T) {
 		r := e.do(user{}, "GET", p, nil)
 		require.Equal(t, http.StatusOK, r.Status, "%s: %s", p, r.Raw)
 	}
+}
+
+func TestScheduleBodyIsBounded(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	id := e.createEvent(w)
+	huge := strings.Repeat(" ", 16<<20+1)
+	r := e.do(w.org, "POST", "/organizer/events/"+id+"/schedule", huge, "Content-Type", "application/xml")
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.Status, string(r.Raw))
+	require.Equal(t, http.StatusBadRequest, e.do(w.org, "POST", "/organizer/events/"+id+"/schedule", "", "Content-Type", "application/xml").Status)
+	require.Equal(t, 0, e.count(`SELECT count(*) FROM sessions`))
+}
+
+// A deleted company takes its events with it (each announced as event.deleted); a deactivated
+// organizer loses access. Only misses wait for the consumer, so the test makes one (an unknown
+// company) before it looks.
+func TestCompanyDeletionAndDeactivationReachTheReadModel(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	id := e.createEvent(w)
+	keep := e.world()
+	keepID := e.createEvent(keep)
+
+	e.publish("identity.users.v1", "identity", "user.updated", w.org.ID.String(), map[string]any{
+		"id": w.org.ID.String(), "role": "organizer", "company_ids": []string{w.company}, "is_active": false, "version": time.Now().UnixNano(),
+	})
+	require.Equal(t, http.StatusNotFound, e.do(keep.org, "POST", "/organizer/events", eventBody(uuid.NewString())).Status) // catch up
+	require.Equal(t, http.StatusNotFound, e.do(w.org, "GET", "/organizer/events/"+id, nil).Status)
+
+	e.publish("company.companies.v1", "company", "company.deleted", w.company, map[string]any{"id": w.company})
+	require.Equal(t, http.StatusNotFound, e.do(keep.org, "POST", "/organizer/events", eventBody(uuid.NewString())).Status) // catch up
+	require.Equal(t, 0, e.count(`SELECT count(*) FROM events WHERE id = $1`, id))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM events WHERE id = $1`, keepID))
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM outbox WHERE key = $1 AND envelope->>'type' = 'event.deleted'`, id))
 }
