@@ -253,6 +253,16 @@ func (a *App) ListEvents(ctx context.Context, actor domain.Actor, q EventQuery) 
 	if !actor.IsAdmin() {
 		f.MemberID = &actor.UserID
 	}
+	if q.CompanyID != nil {
+		// Filtering by another company's id answers like reading it: not found.
+		ok, err := a.canUseCompany(ctx, actor, *q.CompanyID)
+		if err != nil {
+			return Page[domain.Event]{}, err
+		}
+		if !ok {
+			return Page[domain.Event]{}, fmt.Errorf("company %s for %s: %w", *q.CompanyID, actor.UserID, domain.ErrNotFound)
+		}
+	}
 	items, next, err := a.repo.ListEvents(ctx, f)
 	return Page[domain.Event]{Items: items, NextCursor: next}, err
 }
