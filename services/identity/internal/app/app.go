@@ -345,8 +345,15 @@ func (s *Service) CreateUser(ctx context.Context, n domain.NewUser) (domain.User
 	return s.create(ctx, n)
 }
 
-// UpdateUser applies an admin's partial update; a new password is hashed before the row lock.
-func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, p domain.Patch) (domain.User, error) {
+// ErrSelfLockout refuses an admin deactivating themselves or dropping their own admin role.
+var ErrSelfLockout = errors.New("you cannot deactivate yourself or remove your own admin role")
+
+// UpdateUser applies an admin's (actor's) partial update; a new password is hashed before the
+// row lock.
+func (s *Service) UpdateUser(ctx context.Context, actor, id uuid.UUID, p domain.Patch) (domain.User, error) {
+	if actor == id && ((p.IsActive != nil && !*p.IsActive) || (p.Role != nil && *p.Role != domain.RoleAdmin)) {
+		return domain.User{}, ErrSelfLockout
+	}
 	var newHash string
 	if p.Password != nil {
 		if m := domain.ValidatePassword(*p.Password); m != "" {

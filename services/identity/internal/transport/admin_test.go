@@ -129,6 +129,9 @@ func TestAdminCRUD(t *testing.T) {
 	// An admin cannot delete themselves.
 	me := f.do("GET", "/auth/me", tok, nil)
 	require.Equal(t, http.StatusUnprocessableEntity, f.do("DELETE", "/admin/users/"+str(me.Body, "id"), tok, nil).Status)
+	require.Equal(t, http.StatusUnprocessableEntity, f.do("PUT", "/admin/users/"+str(me.Body, "id"), tok, map[string]any{"is_active": false}).Status)
+	require.Equal(t, http.StatusUnprocessableEntity, f.do("PUT", "/admin/users/"+str(me.Body, "id"), tok, map[string]any{"role": "staff"}).Status)
+	require.Equal(t, http.StatusOK, f.do("PUT", "/admin/users/"+str(me.Body, "id"), tok, map[string]any{"full_name": "Root"}).Status)
 }
 
 func TestDeactivatedUserCannotLoginOrRefresh(t *testing.T) {

@@ -134,7 +134,7 @@ func (h *Handler) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		secs := int(rl.RetryAfter.Round(time.Second) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		problem.Write(w, r, problem.RateLimited(fmt.Sprintf("too many failed logins; retry in %d s", max(secs, 1))))
-	case errors.Is(err, app.ErrSelfDelete):
+	case errors.Is(err, app.ErrSelfDelete), errors.Is(err, app.ErrSelfLockout):
 		problem.Write(w, r, problem.Unprocessable(err.Error()))
 	default:
 		h.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -440,7 +440,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) {
 		h.writeErr(w, r, err)
 		return
 	}
-	u, err := h.app.UpdateUser(r.Context(), id, domain.Patch{Username: in.Username, Email: in.Email, Password: in.Password,
+	u, err := h.app.UpdateUser(r.Context(), caller(r).UserID, id, domain.Patch{Username: in.Username, Email: in.Email, Password: in.Password,
 		Role: in.Role, FullName: in.FullName, CompanyIDs: in.CompanyIDs, Skills: in.Skills, Availability: in.Availability,
 		MaxHoursPerDay: in.MaxHoursPerDay, IsActive: in.IsActive, Version: v})
 	if err != nil {
