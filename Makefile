@@ -40,8 +40,9 @@ test: devrun
 	echo "make test: all passed"
 
 ## build: compile every module (and the binaries of `make run` into bin/).
-build:
+build: devrun
 	@for m in $(MODULES); do echo "go build $$m/..."; ( cd $$m && $(GO) build ./... ) || exit 1; done
+	@$(DEVRUN) build
 
 ## lint: gofmt and go vet on every module.
 lint:

@@ -167,6 +167,22 @@ func stopPostgres(pg *stack.Postgres, out *stack.SyncWriter) {
 	out.Printf("devrun     | PostgreSQL stopped")
 }
 
+func cmdBuild(ctx context.Context, o options) error {
+	p, err := resolvePaths(o)
+	if err != nil {
+		return err
+	}
+	present, notes := stack.Runnable(p.root, stack.All())
+	for _, n := range notes {
+		fmt.Fprintln(os.Stderr, "devrun:", n)
+	}
+	if err := stack.Build(ctx, p.root, p.bin, present, os.Stderr); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "devrun: built %d binaries into %s\n", len(present), p.bin)
+	return nil
+}
+
 func cmdPGURL(ctx context.Context, o options) error {
 	for _, key := range []string{"TEST_DATABASE_URL", "DATABASE_URL"} {
 		if v := os.Getenv(key); v != "" {

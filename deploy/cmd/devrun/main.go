@@ -3,6 +3,7 @@
 //	devrun run     build and start the whole stack, stop it on Ctrl-C
 //	devrun pg-url  make sure a PostgreSQL is reachable for tests and print its URL
 //	devrun stop    stop a running `devrun run` and the private PostgreSQL
+//	devrun build   build the binaries of `run` into bin/
 package main
 
 import (
@@ -40,6 +41,8 @@ func run(args []string) error {
 		return cmdPGURL(ctx, opts)
 	case "stop":
 		return cmdStop(ctx, opts)
+	case "build":
+		return cmdBuild(ctx, opts)
 	default:
 		usage()
 		return fmt.Errorf("unknown command %q", args[0])
@@ -53,6 +56,7 @@ func usage() {
   pg-url   print a PostgreSQL URL for tests (TEST_DATABASE_URL, DATABASE_URL, 127.0.0.1:5432,
            else the private cluster in .data/pg)
   stop     stop a running 'devrun run' and the private PostgreSQL
+  build    build the binaries of 'run' into bin/
 Run 'devrun <command> -h' for the flags (each also settable as EVENTAI_<FLAG> in the environment).
 `)
 }
