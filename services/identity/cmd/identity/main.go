@@ -115,11 +115,14 @@ func run(ctx context.Context) error {
 	g.Go(func() error { return cons.Run(gctx) })
 
 	if cfg.Bootstrap() {
+		// A refused bootstrap (say, the name belongs to a staff account) is logged, not fatal:
+		// a crash loop of identity would take every sign-in down with it.
 		created, err := a.Bootstrap(ctx, cfg.AdminUsername, cfg.AdminEmail, cfg.AdminPassword)
 		if err != nil {
-			return err
+			log.Error("bootstrap admin failed; fix EVENTAI_ADMIN_* or create an admin by hand", "err", err)
+		} else {
+			log.Info("bootstrap admin", "username", cfg.AdminUsername, "created", created)
 		}
-		log.Info("bootstrap admin", "username", cfg.AdminUsername, "created", created)
 	}
 
 	mux := http.NewServeMux()
