@@ -18,16 +18,10 @@ func (c *Consumer) WaitCaughtUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("wait caught up: %w", err)
 	}
-	c.mu.Lock()
-	for tp, off := range c.committed {
-		if targets[tp] <= off {
-			delete(targets, tp)
-		}
-	}
-	c.mu.Unlock()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		progress := c.dropLocallyReached(targets)
 		if len(targets) == 0 {
 			return nil
 		}
@@ -40,9 +34,23 @@ func (c *Consumer) WaitCaughtUp(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("wait caught up (%d partitions behind): %w", len(targets), ctx.Err())
-		case <-tick.C:
+		case <-progress: // our own commit: check again at once
+		case <-tick.C: // another replica's commit shows only in the group offsets
 		}
 	}
+}
+
+// dropLocallyReached removes the partitions this process has committed up to their target and
+// returns the channel that is closed at its next commit.
+func (c *Consumer) dropLocallyReached(targets map[topicPartition]int64) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for tp, off := range c.committed {
+		if t, ok := targets[tp]; ok && t <= off {
+			delete(targets, tp)
+		}
+	}
+	return c.progress
 }
 
 // highWatermarks returns the log end offset of every non-empty partition of the topics.
@@ -78,18 +86,8 @@ func (c *Consumer) highWatermarks(ctx context.Context) (map[topicPartition]int64
 	return targets, nil
 }
 
-// dropReached removes the partitions whose local or group-committed offset reached the target.
+// dropReached removes the partitions whose group-committed offset reached the target.
 func (c *Consumer) dropReached(ctx context.Context, targets map[topicPartition]int64) error {
-	c.mu.Lock()
-	for tp, off := range c.committed {
-		if t, ok := targets[tp]; ok && t <= off {
-			delete(targets, tp)
-		}
-	}
-	c.mu.Unlock()
-	if len(targets) == 0 {
-		return nil
-	}
 	req := &kafka.OffsetFetchRequest{GroupID: c.cfg.Group, Topics: map[string][]int{}}
 	for tp := range targets {
 		req.Topics[tp.topic] = append(req.Topics[tp.topic], tp.partition)

@@ -104,6 +104,7 @@ type Consumer struct {
 
 	mu        sync.Mutex
 	committed map[topicPartition]int64 // next offset to read, per partition, as committed by us
+	progress  chan struct{}            // closed (and replaced) on every commit, wakes WaitCaughtUp
 
 	lag      *prometheus.GaugeVec
 	messages *prometheus.CounterVec
@@ -130,6 +131,7 @@ func New(cfg Config, pool *pgxpool.Pool, h Handler, log *slog.Logger, reg promet
 		tracer:    otel.Tracer("github.com/eventai/eventai/libs/consumer"),
 		client:    &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 5 * time.Second},
 		committed: map[topicPartition]int64{},
+		progress:  make(chan struct{}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "consumer_lag", Help: "Messages behind the partition's high watermark at the last fetch.",
 		}, []string{"topic", "partition"}),
@@ -290,6 +292,8 @@ func (c *Consumer) commit(ctx context.Context, r *kafka.Reader, m kafka.Message)
 		if err == nil {
 			c.mu.Lock()
 			c.committed[topicPartition{m.Topic, m.Partition}] = m.Offset + 1
+			close(c.progress)
+			c.progress = make(chan struct{})
 			c.mu.Unlock()
 			return true
 		}

@@ -41,7 +41,7 @@ type rig struct {
 	pool    *pgxpool.Pool
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -79,7 +79,7 @@ func record(ctx context.Context, tx pgx.Tx, env envelope.Envelope) error {
 }
 
 // produce commits events through the outbox: for seq 0..perKey-1, one event per key.
-func (r *rig) produce(t *testing.T, ctx context.Context, keys []string, from, perKey int) {
+func (r *rig) produce(t testing.TB, ctx context.Context, keys []string, from, perKey int) {
 	t.Helper()
 	err := pg.InTx(ctx, r.pool, func(tx pgx.Tx) error {
 		for seq := from; seq < from+perKey; seq++ {
@@ -98,7 +98,7 @@ func (r *rig) produce(t *testing.T, ctx context.Context, keys []string, from, pe
 	require.NoError(t, err)
 }
 
-func (r *rig) count(t *testing.T, q string) int {
+func (r *rig) count(t testing.TB, q string) int {
 	t.Helper()
 	var n int
 	require.NoError(t, r.pool.QueryRow(context.Background(), q).Scan(&n))
@@ -125,7 +125,7 @@ func (r *rig) consumer(h consumer.Handler) *consumer.Consumer {
 	return consumer.New(consumer.Config{Brokers: r.brokers, Group: "svc", Topics: []string{topic}}, r.pool, h, nil, nil)
 }
 
-func start(t *testing.T, ctx context.Context, run func(context.Context) error) (stop func()) {
+func start(t testing.TB, ctx context.Context, run func(context.Context) error) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -359,4 +359,58 @@ func BenchmarkWaitCaughtUp(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkRoundTrip measures one event's trip as a write handler and a reader see it: commit
+// through the outbox, Flush, then WaitCaughtUp until the consumer has applied it.
+func BenchmarkRoundTrip(b *testing.B) {
+	ctx := context.Background()
+	r := newRig(b)
+	w := kafkax.NewWriter(r.brokers)
+	defer w.Close()
+	relay := outbox.NewRelay(r.pool, w, nil, nil)
+	defer start(b, ctx, relay.Run)()
+	c := r.consumer(record)
+	defer start(b, ctx, c.Run)()
+	i := 0
+	for b.Loop() {
+		r.produce(b, ctx, []string{"k"}, i, 1)
+		if err := relay.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.WaitCaughtUp(ctx); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.StopTimer()
+	require.Equal(b, i, r.count(b, `SELECT count(*) FROM applied`))
+}
+
+// BenchmarkBacklog measures relay and consumer throughput on a backlog of 2000 events over 20 keys.
+func BenchmarkBacklog(b *testing.B) {
+	ctx := context.Background()
+	for range b.N {
+		b.StopTimer()
+		r := newRig(b)
+		keys := make([]string, 20)
+		for k := range keys {
+			keys[k] = fmt.Sprintf("k%d", k)
+		}
+		r.produce(b, ctx, keys, 0, 100)
+		w := kafkax.NewWriter(r.brokers)
+		relay := outbox.NewRelay(r.pool, w, nil, nil)
+		c := r.consumer(record)
+		b.StartTimer()
+		stopRelay := start(b, ctx, relay.Run)
+		stopC := start(b, ctx, c.Run)
+		require.NoError(b, relay.Flush(ctx))
+		require.NoError(b, c.WaitCaughtUp(ctx))
+		b.StopTimer()
+		stopC()
+		stopRelay()
+		require.NoError(b, w.Close())
+		require.Equal(b, 2000, r.count(b, `SELECT count(*) FROM applied`))
+	}
+	b.ReportMetric(2000*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
