@@ -269,6 +269,7 @@ func TestWaitCaughtUpSeesJustPublishedEvent(t *testing.T) {
 	relay := outbox.NewRelay(r.pool, w, nil, nil)
 	defer start(t, ctx, relay.Run)()
 	c := r.consumer(record)
+	require.Error(t, c.Ready(ctx), "not running yet")
 	defer start(t, ctx, c.Run)()
 
 	require.NoError(t, c.WaitCaughtUp(ctx), "empty topics: caught up at once")

@@ -1,6 +1,11 @@
 // Package outbox is the transactional outbox: a service stores its events in the same Postgres
 // transaction as its state change (Add), and a Relay publishes them to Kafka afterwards, in order,
 // at least once. No dual writes.
+//
+// Order per key: rows are published in id order, and ids are handed out at INSERT. Write (and so
+// lock) the aggregate's row before calling Add in the transaction: then two transactions on one
+// aggregate take their outbox ids in commit order. Rows of a transaction that commits late are still
+// published, later, because the relay looks for unsent rows rather than a high-water mark.
 package outbox
 
 import (
