@@ -204,6 +204,10 @@ func (h *Handlers) staffTasks(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusOK, toList(page))
 }
 
+// errBadAssignee is what optionalID fails with; httpx.Decode turns it into a 400 carrying this
+// text, which decode recognises and answers as the 422 it is.
+var errBadAssignee = errors.New("assignee_id must be a user id or null")
+
 // optionalID tells an absent assignee_id (Set false) from an explicit null (Set true, ID nil).
 type optionalID struct {
 	Set bool
@@ -219,7 +223,7 @@ func (o *optionalID) UnmarshalJSON(b []byte) error {
 	}
 	var id uuid.UUID
 	if err := json.Unmarshal(b, &id); err != nil {
-		return problem.Validation(problem.FieldError{Field: "assignee_id", Message: "must be a user id or null"})
+		return errBadAssignee
 	}
 	o.ID = &id
 	return nil
@@ -275,7 +279,7 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	err := httpx.Decode(w, r, dst)
 	var p *problem.Problem
-	if errors.As(err, &p) && strings.Contains(p.Detail, "must be a user id") {
+	if errors.As(err, &p) && strings.Contains(p.Detail, errBadAssignee.Error()) {
 		return problem.Validation(problem.FieldError{Field: "assignee_id", Message: "must be a user id or null"})
 	}
 	return err
