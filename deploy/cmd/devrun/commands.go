@@ -190,7 +190,8 @@ func cmdPGURL(ctx context.Context, o options) error {
 			return nil
 		}
 	}
-	system := stack.LocalURL(5432, "postgres")
+	// The usual local server; EVENTAI_SYSTEM_PG_URL names another one to probe.
+	system := envString("EVENTAI_SYSTEM_PG_URL", stack.LocalURL(5432, "postgres"))
 	if err := stack.Ping(ctx, system); err == nil {
 		fmt.Println(system)
 		return nil
