@@ -18,18 +18,25 @@ import (
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("process", "broker")
-	if err := run(log); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], log, nil); err != nil {
 		log.Error("broker failed", "err", err)
+		stop()
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger) error {
-	port := flag.Int("port", envInt("BROKER_PORT", 9092), "listen port on 127.0.0.1 (env BROKER_PORT)")
-	partitions := flag.Int("partitions", envInt("BROKER_PARTITIONS", 6), "partitions of seeded and auto-created topics (env BROKER_PARTITIONS)")
-	dataDir := flag.String("data-dir", os.Getenv("BROKER_DATA_DIR"), "persist the log here across restarts; empty = in memory (env BROKER_DATA_DIR)")
-	topics := flag.String("topics", os.Getenv("BROKER_TOPICS"), "comma-separated topics to create at start (env BROKER_TOPICS)")
-	flag.Parse()
+// run serves until ctx ends. ready, when not nil, receives the listen addresses once serving.
+func run(ctx context.Context, args []string, log *slog.Logger, ready chan<- []string) error {
+	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
+	port := fs.Int("port", envInt("BROKER_PORT", 9092), "listen port on 127.0.0.1 (env BROKER_PORT)")
+	partitions := fs.Int("partitions", envInt("BROKER_PARTITIONS", 6), "partitions of seeded and auto-created topics (env BROKER_PARTITIONS)")
+	dataDir := fs.String("data-dir", os.Getenv("BROKER_DATA_DIR"), "persist the log here across restarts; empty = in memory (env BROKER_DATA_DIR)")
+	topics := fs.String("topics", os.Getenv("BROKER_TOPICS"), "comma-separated topics to create at start (env BROKER_TOPICS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 
 	opts := []kfake.Opt{kfake.Ports(*port), kfake.DefaultNumPartitions(*partitions)}
 	if *dataDir != "" {
@@ -53,10 +60,11 @@ func run(log *slog.Logger) error {
 		return fmt.Errorf("start kfake on port %d: %w", *port, err)
 	}
 	defer cluster.Close() // flushes DataDir state on a clean stop
-	log.Info("broker listening", "addrs", cluster.ListenAddrs(), "partitions", *partitions, "data_dir", *dataDir, "topics", seed)
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	addrs := cluster.ListenAddrs()
+	log.Info("broker listening", "addrs", addrs, "partitions", *partitions, "data_dir", *dataDir, "topics", seed)
+	if ready != nil {
+		ready <- addrs
+	}
 	<-ctx.Done()
 	log.Info("broker stopping")
 	return nil
