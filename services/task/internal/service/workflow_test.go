@@ -281,3 +281,43 @@ func TestListPagination(t *testing.T) {
 	r := h.do("GET", "/organizer/events/"+w.event.String()+"/tasks?approval=proposed", org, nil)
 	require.Empty(t, r.json(t)["items"])
 }
+
+// TestReadYourWritesAcrossServices: a staff member the admin just put into the company, and a
+// manager just added to the event, can be used at once (no wait in the test).
+func TestReadYourWritesAcrossServices(t *testing.T) {
+	h := newHarness(t)
+	w := h.newWorld()
+	org := h.token("organizer", w.organizer)
+	r := h.do("POST", "/organizer/events/"+w.event.String()+"/tasks", org, manualTask("Desk", 9, 10))
+	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+	id := r.json(t)["id"].(string)
+
+	newcomer, newManager := uuid.New(), uuid.New()
+	h.user(newcomer, "staff", []uuid.UUID{w.company}, nil, nil, 8, 1)
+	h.publish("event.events.v1", w.event, "event.updated", map[string]any{"id": w.event, "company_id": w.company,
+		"timezone": "Europe/Berlin", "manager_ids": []uuid.UUID{w.manager, newManager}, "version": 2})
+	r = h.do("PUT", "/manager/tasks/"+id, h.token("manager", newManager), map[string]any{"version": 1, "assignee_id": newcomer})
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	r = h.do("GET", "/staff/tasks/"+id, h.token("staff", newcomer), nil)
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+
+	// Deleting with a stale If-Match is refused; with the current one it goes.
+	req := func(etag string) int {
+		hr, err := http.NewRequest("DELETE", h.url+"/organizer/tasks/"+id, nil)
+		require.NoError(t, err)
+		hr.Header.Set("Authorization", "Bearer "+org)
+		hr.Header.Set("If-Match", etag)
+		res, err := http.DefaultClient.Do(hr)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	require.Equal(t, http.StatusConflict, req(`"1"`))
+	require.Equal(t, http.StatusNoContent, req(`"2"`))
+	require.Equal(t, http.StatusNotFound, h.do("GET", "/staff/tasks/"+id, h.token("staff", newcomer), nil).status)
+
+	// A deleted company takes its organizers' access with it.
+	h.publish("company.companies.v1", w.company, "company.deleted", map[string]any{"id": w.company})
+	h.caughtUp()
+	require.Equal(t, http.StatusNotFound, h.do("GET", "/organizer/events/"+w.event.String()+"/tasks", org, nil).status)
+}
