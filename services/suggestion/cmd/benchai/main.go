@@ -34,6 +34,7 @@ type options struct {
 	timeLimit    time.Duration
 	stall        time.Duration
 	seed         uint64
+	iterations   int
 	optima       string
 	scaling      bool
 	shortScaling bool
@@ -46,6 +47,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.timeLimit, "time-limit", 2*time.Second, "time limit per problem")
 	fs.DurationVar(&o.stall, "stall", 0, "stop a problem early after this long without improvement (0 = never)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
+	fs.IntVar(&o.iterations, "iterations", 0, "cap tabu iterations per problem (with a generous -time-limit the run is then machine-independent)")
 	fs.StringVar(&o.optima, "optima", "", "optima.csv (default: optima.csv beside the first input)")
 	fs.BoolVar(&o.scaling, "scaling", false, "run the scaling benchmark on generated events (1 s and 10 s budgets)")
 	fs.BoolVar(&o.shortScaling, "short-scaling", false, "run the scaling benchmark with 0.2 s and 1 s budgets")
@@ -181,7 +183,7 @@ func runGAP(ctx context.Context, out io.Writer, o options) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			res, err := solver.SolveGAP(ctx, inst, solver.GAPOptions{TimeLimit: o.timeLimit, Stall: o.stall, Seed: o.seed})
+			res, err := solver.SolveGAP(ctx, inst, solver.GAPOptions{TimeLimit: o.timeLimit, Stall: o.stall, Seed: o.seed, MaxIterations: o.iterations})
 			secs := res.Elapsed.Seconds()
 			total += secs
 			count++
