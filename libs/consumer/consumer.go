@@ -68,7 +68,8 @@ func CreateTable(ctx context.Context, pool *pgxpool.Pool) error {
 }
 
 // Handler applies one event inside the inbox transaction. ctx carries the producer's trace.
-// Returning an error rolls the transaction back and the same message is retried.
+// Returning an error rolls the transaction back and the same message is retried, so a handler
+// returns nil for event types it does not know (DESIGN.md: consumers ignore unknown types).
 type Handler func(ctx context.Context, tx pgx.Tx, env envelope.Envelope) error
 
 // Config says what to consume.
