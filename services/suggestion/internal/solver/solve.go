@@ -316,6 +316,9 @@ func openReasons(task *Task, why *UnassignedWhy) []string {
 	if len(out) > 0 {
 		return out
 	}
+	if why.Qualified == 0 && len(task.Skills) == 0 {
+		return []string{"no staff were given to choose from"}
+	}
 	if why.Qualified == 0 {
 		names := make([]string, 0, len(task.Skills))
 		for _, r := range task.Skills {

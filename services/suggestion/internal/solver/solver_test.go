@@ -320,3 +320,18 @@ func TestIncrementalObjectiveMatchesRecomputation(t *testing.T) {
 		require.InDelta(t, e.recompute(), e.obj, 1e-6, "seed %d", seed)
 	}
 }
+
+func TestEmptyInputs(t *testing.T) {
+	plan := solve(t, Problem{})
+	require.Empty(t, plan.Assignments)
+	require.Zero(t, plan.Metrics.Objective)
+
+	p := Problem{Tasks: []Task{{ID: "a", Start: at(9, 0), End: at(10, 0), Priority: 2}}}
+	plan = solve(t, p)
+	require.Equal(t, "", plan.Assignments[0].StaffID)
+	require.Equal(t, []string{"no staff were given to choose from"}, plan.Assignments[0].Reasons)
+	// Priority 2 at the default weights: 1000 × 2¹.
+	require.Equal(t, 2000.0, plan.Metrics.Objective)
+	require.Equal(t, 2000.0, plan.Metrics.LowerBound)
+	require.Zero(t, plan.Metrics.Gap)
+}
