@@ -1,0 +1,338 @@
+package systemtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWorkflow walks the four-role workflow of DESIGN.md through the gateway
+// with real processes: admin creates the people; the organizer creates a
+// company and at once an event (read your writes across company → event);
+// the admin adds staff to the company and at once the organizer assigns them
+// a task (identity → task); the manager assigns and approves, hitting the
+// skill and double-booking rules; staff see only their own approved tasks and
+// move them through the lifecycle; stale versions get 409; the manager's
+// counts converge across the Kafka hop; deleting a user leaves their open
+// tasks unassigned with the history kept.
+func TestWorkflow(t *testing.T) {
+	env := Start(t, "company", "event", "task")
+	admin := env.AdminClient(t)
+
+	// June 14th 2031, 08:00 in Berlin (UTC+2): hour(n) is n hours after opening.
+	open := time.Date(2031, 6, 14, 6, 0, 0, 0, time.UTC)
+	hour := func(n int) time.Time { return open.Add(time.Duration(n) * time.Hour) }
+
+	org, orgC := newPerson(t, env, admin, "organizer", nil)
+	mgr, mgrC := newPerson(t, env, admin, "manager", nil)
+	s1, s1C := newPerson(t, env, admin, "staff", map[string]any{
+		"skills":            []Skill{{"AV", 3}, {"registration", 2}},
+		"availability":      []Window{{hour(0), hour(12)}},
+		"max_hours_per_day": 10,
+	})
+	s2, s2C := newPerson(t, env, admin, "staff", map[string]any{
+		"skills": []Skill{{"Registration", 1}}, "max_hours_per_day": 8,
+	})
+
+	// The organizer creates a company and, with no pause, an event in it.
+	var co Company
+	orgC.JSON("POST", "/organizer/companies/", map[string]any{"name": Unique("Workflow GmbH")}, http.StatusCreated, &co)
+	if co.ID == "" || co.CreatedBy != org.ID {
+		t.Fatalf("company = %+v, want an id and created_by %s", co, org.ID)
+	}
+	var ev Event
+	orgC.JSON("POST", "/organizer/events/", eventBody(co.ID, "conference", 300, hour(0), hour(12), mgr.ID), http.StatusCreated, &ev)
+	if ev.ID == "" || ev.CompanyID != co.ID || ev.CreatedBy != org.ID || !sameSet(ev.ManagerIDs, []string{mgr.ID}) || ev.Version < 1 {
+		t.Fatalf("event = %+v, want company %s, created_by %s, manager_ids [%s], a version", ev, co.ID, org.ID, mgr.ID)
+	}
+	if !ev.StartsAt.Equal(hour(0)) || !ev.EndsAt.Equal(hour(12)) || ev.Timezone != "Europe/Berlin" {
+		t.Fatalf("event window/timezone = %s–%s %s, want %s–%s Europe/Berlin", ev.StartsAt, ev.EndsAt, ev.Timezone, hour(0), hour(12))
+	}
+	setCompanies(t, admin, mgr.ID, co.ID)
+
+	// The admin puts each staff member into the company and, with no pause, the organizer
+	// gives them a task.
+	taskOf := func(c *Client, body map[string]any) Task {
+		t.Helper()
+		var tk Task
+		c.JSON("POST", "/organizer/events/"+ev.ID+"/tasks/", body, http.StatusCreated, &tk)
+		if tk.ID == "" || tk.EventID != ev.ID || tk.CompanyID != co.ID || tk.Source != "manual" || tk.Version < 1 {
+			t.Fatalf("created task = %+v, want event %s, company %s, source manual, a version", tk, ev.ID, co.ID)
+		}
+		return tk
+	}
+	setCompanies(t, admin, s1.ID, co.ID)
+	doors := taskOf(orgC, taskBody("Open the doors", hour(0), hour(1), s1.ID, RequiredSkill{"registration", 1}))
+	setCompanies(t, admin, s2.ID, co.ID)
+	badges := taskOf(orgC, taskBody("Hand out badges", hour(0), hour(2), s2.ID, RequiredSkill{"registration", 1}))
+	if doors.Assignee() != s1.ID || badges.Assignee() != s2.ID {
+		t.Fatalf("assignees = %s, %s; want %s, %s", doors.Assignee(), badges.Assignee(), s1.ID, s2.ID)
+	}
+
+	// Open manual tasks for the manager to staff.
+	av := taskOf(orgC, taskBody("Stage AV check", hour(1), hour(4), "", RequiredSkill{"av", 3}))
+	desk := taskOf(orgC, taskBody("Registration desk", hour(3), hour(5), "", RequiredSkill{"registration", 1}))
+	wrap := taskOf(orgC, taskBody("Wrap-up round", hour(4), hour(5), ""))
+	spare := taskOf(orgC, taskBody("Spare hands", hour(6), hour(7), ""))
+	for _, tk := range []Task{av, desk, wrap, spare} {
+		if tk.Assignee() != "" {
+			t.Fatalf("task %s created without assignee has assignee %s", tk.ID, tk.Assignee())
+		}
+	}
+
+	// managerPut sends PUT /manager/tasks/{id} and, on 200, returns the task.
+	managerPut := func(tk Task, body map[string]any, want int) Task {
+		t.Helper()
+		if want != http.StatusOK {
+			mgrC.Problem("PUT", "/manager/tasks/"+tk.ID, body, want)
+			return tk
+		}
+		var out Task
+		mgrC.JSON("PUT", "/manager/tasks/"+tk.ID, body, http.StatusOK, &out)
+		return out
+	}
+	// unchanged requires that a refused write left the task as it was.
+	unchanged := func(c *Client, path string, before Task) {
+		t.Helper()
+		var now Task
+		c.JSON("GET", path, nil, http.StatusOK, &now)
+		if now.Version != before.Version || now.Assignee() != before.Assignee() || now.Status != before.Status ||
+			now.Approval != before.Approval || now.Title != before.Title {
+			t.Fatalf("a refused write changed %s: before %+v, after %+v", path, before, now)
+		}
+	}
+
+	t.Run("manager assigns and approves; the rules answer 422", func(t *testing.T) {
+		// s2 has no AV skill at all.
+		p := mgrC.Problem("PUT", "/manager/tasks/"+av.ID, map[string]any{"version": av.Version, "assignee_id": s2.ID, "approval": "approved"}, http.StatusUnprocessableEntity)
+		requireMentions(t, p, "skill")
+		unchanged(mgrC, "/manager/tasks/"+av.ID, av)
+
+		av = managerPut(av, map[string]any{"version": av.Version, "assignee_id": s1.ID, "approval": "approved"}, http.StatusOK)
+		if av.Assignee() != s1.ID || av.Approval != "approved" || av.Status != "pending" {
+			t.Fatalf("AV task after assignment = %+v, want s1, approved, pending", av)
+		}
+
+		// s1 works on AV 1–4, so the desk (3–5) would double-book them.
+		p = mgrC.Problem("PUT", "/manager/tasks/"+desk.ID, map[string]any{"version": desk.Version, "assignee_id": s1.ID, "approval": "approved"}, http.StatusUnprocessableEntity)
+		requireMentions(t, p, "double")
+		unchanged(mgrC, "/manager/tasks/"+desk.ID, desk)
+		desk = managerPut(desk, map[string]any{"version": desk.Version, "assignee_id": s2.ID, "approval": "approved"}, http.StatusOK)
+
+		// s2 is now on the desk 3–5, so the wrap-up (4–5) would double-book them; for s1 it
+		// starts when AV ends, which half-open windows allow.
+		mgrC.Problem("PUT", "/manager/tasks/"+wrap.ID, map[string]any{"version": wrap.Version, "assignee_id": s2.ID}, http.StatusUnprocessableEntity)
+		unchanged(mgrC, "/manager/tasks/"+wrap.ID, wrap)
+		wrap = managerPut(wrap, map[string]any{"version": wrap.Version, "assignee_id": s1.ID, "approval": "approved"}, http.StatusOK)
+
+		// The organizer's own assignments get the manager's approval too.
+		doors = managerPut(doors, map[string]any{"version": doors.Version, "approval": "approved"}, http.StatusOK)
+		badges = managerPut(badges, map[string]any{"version": badges.Version, "approval": "approved"}, http.StatusOK)
+
+		// A rejected task is not staff work, even with an assignee.
+		spare = managerPut(spare, map[string]any{"version": spare.Version, "assignee_id": s1.ID, "approval": "rejected", "reason": "not needed"}, http.StatusOK)
+		if spare.Approval != "rejected" {
+			t.Fatalf("spare task approval = %s, want rejected", spare.Approval)
+		}
+		for _, tk := range []Task{av, desk, wrap, doors, badges} {
+			if tk.Approval != "approved" || tk.Assignee() == "" {
+				t.Fatalf("task %q = approval %s, assignee %q; want approved and assigned", tk.Title, tk.Approval, tk.Assignee())
+			}
+		}
+	})
+
+	t.Run("a stale version gets 409 and changes nothing", func(t *testing.T) {
+		old := desk
+		desk = managerPut(desk, map[string]any{"version": desk.Version, "title": "Registration desk (north)"}, http.StatusOK)
+		if desk.Version <= old.Version || desk.Title != "Registration desk (north)" {
+			t.Fatalf("edit answered %+v, want a higher version than %d and the new title", desk, old.Version)
+		}
+		mgrC.Problem("PUT", "/manager/tasks/"+desk.ID, map[string]any{"version": old.Version, "title": "Overwritten"}, http.StatusConflict)
+		// The same through If-Match.
+		mgrC.Problem("PUT", "/manager/tasks/"+desk.ID, map[string]any{"title": "Overwritten"}, http.StatusConflict, "If-Match", `"`+itoa(old.Version)+`"`)
+		unchanged(mgrC, "/manager/tasks/"+desk.ID, desk)
+	})
+
+	t.Run("staff see only their own approved tasks", func(t *testing.T) {
+		mine := func(c *Client, who Person, want ...Task) {
+			t.Helper()
+			got := allPages[Task](t, c, "/staff/tasks/")
+			if !sameSet(ids(got), ids(want)) {
+				t.Fatalf("GET /staff/tasks/ as %s = %v, want %v", who.Username, titles(got), titles(want))
+			}
+			for _, tk := range got {
+				if tk.Assignee() != who.ID || tk.Approval != "approved" {
+					t.Fatalf("staff %s sees task %+v", who.Username, tk)
+				}
+			}
+		}
+		mine(s1C, s1, doors, av, wrap)
+		mine(s2C, s2, badges, desk)
+		// Another staff member's task and one's own rejected task are not there to be read or moved.
+		s1C.Problem("GET", "/staff/tasks/"+badges.ID, nil, http.StatusNotFound)
+		s1C.Problem("PUT", "/staff/tasks/"+badges.ID, map[string]any{"version": badges.Version, "status": "in_progress"}, http.StatusNotFound)
+		s1C.Problem("GET", "/staff/tasks/"+spare.ID, nil, http.StatusNotFound)
+		unchanged(mgrC, "/manager/tasks/"+badges.ID, badges)
+	})
+
+	t.Run("staff move a task pending → in_progress → done", func(t *testing.T) {
+		path := "/staff/tasks/" + av.ID
+		var step1 Task
+		s1C.JSON("PUT", path, map[string]any{"version": av.Version, "status": "in_progress", "progress": 30, "note": "mics tested"}, http.StatusOK, &step1)
+		if step1.Status != "in_progress" || step1.Progress != 30 || step1.Note != "mics tested" || step1.Version <= av.Version {
+			t.Fatalf("after in_progress: %+v", step1)
+		}
+		// The version the staff member read before is stale now.
+		s1C.Problem("PUT", path, map[string]any{"version": av.Version, "status": "done"}, http.StatusConflict)
+		unchanged(s1C, path, step1)
+		// Staff change status, progress and note only.
+		s1C.Problem("PUT", path, map[string]any{"version": step1.Version, "title": "mine now"}, http.StatusUnprocessableEntity)
+		s1C.Problem("PUT", path, map[string]any{"version": step1.Version, "assignee_id": s2.ID}, http.StatusUnprocessableEntity)
+		unchanged(s1C, path, step1)
+
+		var step2 Task
+		s1C.JSON("PUT", path, map[string]any{"version": step1.Version, "status": "done"}, http.StatusOK, &step2)
+		if step2.Status != "done" || step2.Progress != 100 || step2.Version <= step1.Version {
+			t.Fatalf("after done: %+v, want done with progress 100", step2)
+		}
+		// done is final for staff.
+		s1C.Problem("PUT", path, map[string]any{"version": step2.Version, "status": "in_progress"}, http.StatusUnprocessableEntity)
+		unchanged(s1C, path, step2)
+		av = step2
+	})
+
+	t.Run("illegal transitions answer 422", func(t *testing.T) {
+		path := "/staff/tasks/" + doors.ID
+		// Blocked needs a note saying what blocks it.
+		s1C.Problem("PUT", path, map[string]any{"version": doors.Version, "status": "blocked"}, http.StatusUnprocessableEntity)
+		unchanged(s1C, path, doors)
+		var started Task
+		s1C.JSON("PUT", path, map[string]any{"version": doors.Version, "status": "in_progress"}, http.StatusOK, &started)
+		// in_progress may go to done or blocked, not back to pending.
+		s1C.Problem("PUT", path, map[string]any{"version": started.Version, "status": "pending"}, http.StatusUnprocessableEntity)
+		s1C.Problem("PUT", path, map[string]any{"version": started.Version, "status": "finished"}, http.StatusUnprocessableEntity)
+		unchanged(s1C, path, started)
+		doors = started
+
+		// s2 finishes the badges: a done task of theirs is history, not open work.
+		var done Task
+		s2C.JSON("PUT", "/staff/tasks/"+badges.ID, map[string]any{"version": badges.Version, "status": "done"}, http.StatusOK, &done)
+		badges = done
+	})
+
+	t.Run("the manager's counts converge", func(t *testing.T) {
+		// Approved: doors, badges, av, desk, wrap (spare was rejected). Done: av, badges.
+		waitCounts(t, mgrC, ev.ID, 0, 5, 2)
+		// Another manager does not see the event.
+		_, other := newPerson(t, env, admin, "manager", nil)
+		if _, ok := managedEvent(t, other, ev.ID); ok {
+			t.Fatalf("a manager who does not manage %s sees it on GET /manager/events/", ev.ID)
+		}
+	})
+
+	t.Run("deleting a user leaves their open tasks unassigned", func(t *testing.T) {
+		admin.Do("DELETE", "/admin/users/"+s2.ID, nil).requireStatus(t, "DELETE /admin/users/{s2}", http.StatusNoContent)
+		admin.Problem("GET", "/admin/users/"+s2.ID, nil, http.StatusNotFound)
+
+		// The desk (open) loses its assignee; it shows up among the unassigned for the manager.
+		Eventually(t, 20*time.Second, "the deleted user's open task listed as unassigned", func() (bool, string) {
+			open := allPages[Task](t, mgrC, "/manager/events/"+ev.ID+"/tasks/?assignee_id=none")
+			for _, tk := range open {
+				if tk.ID == desk.ID {
+					return true, ""
+				}
+			}
+			return false, "unassigned = " + strings.Join(titles(open), ", ")
+		})
+		var d Task
+		mgrC.JSON("GET", "/manager/tasks/"+desk.ID, nil, http.StatusOK, &d)
+		if d.Assignee() != "" || d.Title != desk.Title || d.Approval != desk.Approval || d.Status != desk.Status {
+			t.Fatalf("desk after deleting its assignee = %+v, want unassigned and otherwise %+v", d, desk)
+		}
+		// The finished badges keep who did them; s1's tasks are untouched.
+		var b Task
+		mgrC.JSON("GET", "/manager/tasks/"+badges.ID, nil, http.StatusOK, &b)
+		if b.Assignee() != s2.ID || b.Status != "done" {
+			t.Fatalf("done task of the deleted user = %+v, want assignee %s and done", b, s2.ID)
+		}
+		for _, tk := range []Task{doors, av, wrap} {
+			unchanged(mgrC, "/manager/tasks/"+tk.ID, tk)
+		}
+
+		// History: the assignment by the manager and the unassignment are both kept.
+		var h Page[map[string]json.RawMessage]
+		mgrC.JSON("GET", "/tasks/"+desk.ID+"/history", nil, http.StatusOK, &h)
+		assigned, unassigned := false, false
+		for _, e := range h.Items {
+			from, to := assigneeIn(e["from"]), assigneeIn(e["to"])
+			if to == s2.ID {
+				assigned = true
+			}
+			if from == s2.ID && to == "null" {
+				unassigned = true
+			}
+		}
+		if !assigned || !unassigned {
+			t.Fatalf("history of the desk (assigned to s2: %v, unassigned: %v): %s", assigned, unassigned, mustJSON(h.Items))
+		}
+		// The workflow state the manager sees converges too: nothing was approved or done away.
+		waitCounts(t, mgrC, ev.ID, 0, 5, 2)
+	})
+}
+
+// requireMentions checks that a 422 says which rule failed (detail or field messages).
+func requireMentions(t testing.TB, p Problem, word string) {
+	t.Helper()
+	text := strings.ToLower(p.Detail)
+	for _, e := range p.Errors {
+		text += " " + strings.ToLower(e.Message)
+	}
+	if !strings.Contains(text, word) {
+		t.Fatalf("problem %+v does not name the rule (%q)", p, word)
+	}
+}
+
+// requireStatus fails unless r has status want.
+func (r *Response) requireStatus(t testing.TB, what string, want int) {
+	t.Helper()
+	if r.Status != want {
+		t.Fatalf("%s: status %d, want %d; body: %s", what, r.Status, want, r.Body)
+	}
+}
+
+// assigneeIn reads assignee_id from a history entry's from/to object: the id, "null" when
+// present and null, "" when absent.
+func assigneeIn(raw json.RawMessage) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	v, ok := m["assignee_id"]
+	if !ok {
+		return ""
+	}
+	if string(v) == "null" {
+		return "null"
+	}
+	var s string
+	_ = json.Unmarshal(v, &s)
+	return s
+}
+
+func titles(tasks []Task) []string {
+	out := make([]string, 0, len(tasks))
+	for _, t := range tasks {
+		out = append(out, t.Title)
+	}
+	return out
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
