@@ -64,7 +64,37 @@ func SolveGAP(ctx context.Context, inst gap.Instance, opt GAPOptions) (GAPResult
 	g := newGAPSearch(inst, opt.Seed)
 	lb, lambda := g.lagrangianBound(deadline)
 	g.construct(lambda)
-	res := g.tabu(ctx, deadline, lb, opt)
+	var res GAPResult
+	if g.knapsackCells() <= knapsackCellLimit {
+		// Small instance: a short search gives an upper bound that steers the stronger
+		// knapsack relaxation, which often proves the optimum and ends the solve early.
+		first := opt
+		first.MaxIterations = 2000
+		if opt.MaxIterations > 0 {
+			first.MaxIterations = min(first.MaxIterations, opt.MaxIterations)
+		}
+		res = g.tabu(ctx, deadline, lb, first)
+		if res.Feasible {
+			lb = max(lb, g.knapsackBound(res.Cost, start.Add(opt.TimeLimit/4)))
+			if res.Cost > lb && (opt.MaxIterations <= 0 || res.Iterations < opt.MaxIterations) {
+				rest := opt
+				if opt.MaxIterations > 0 {
+					rest.MaxIterations = opt.MaxIterations - res.Iterations
+				}
+				g.setAssign(res.Assign)
+				more := g.tabu(ctx, deadline, lb, rest)
+				more.Iterations += res.Iterations
+				if !more.Feasible || more.Cost > res.Cost {
+					more.Assign, more.Cost, more.Feasible = res.Assign, res.Cost, true
+				}
+				res = more
+			}
+		} else {
+			res = g.tabu(ctx, deadline, lb, opt)
+		}
+	} else {
+		res = g.tabu(ctx, deadline, lb, opt)
+	}
 	res.LowerBound = lb
 	res.Proved = res.Feasible && res.Cost <= lb
 	res.Elapsed = time.Since(start)
@@ -540,4 +570,116 @@ func (g *gapSearch) relink(p *elitePool, alphas []float64) bool {
 		diff = diff[:len(diff)-1]
 	}
 	return true
+}
+
+// knapsackCellLimit caps the dynamic-programming table of one knapsack bound iteration
+// (jobs × Σ capacities): gap1–gap12 and the 100-job gapa–gapc problems fit; the others would
+// spend on the bound the time their search needs.
+const knapsackCellLimit = 300_000
+
+func (g *gapSearch) knapsackCells() int {
+	cells := 0
+	for _, c := range g.cap {
+		cells += g.n * (c + 1)
+	}
+	return cells
+}
+
+// knapsackBound relaxes the assignment constraints instead of the capacities:
+// L(u) = Σ_j u_j − Σ_i max{Σ_j (u_j − c_ij) x_ij : Σ_j r_ij x_ij ≤ b_i}, each agent a 0-1
+// knapsack solved exactly by dynamic programming. It is at least the LP bound and on small GAPs
+// usually within a unit or two of the optimum. Subgradient steps use the upper bound ub.
+func (g *gapSearch) knapsackBound(ub int, deadline time.Time) int {
+	m, n := g.m, g.n
+	u := make([]float64, n)
+	for j := range n {
+		// Start from each job's second-cheapest cost: a job "pays" enough to be wanted.
+		b1, b2 := math.Inf(1), math.Inf(1)
+		for i := range m {
+			c := float64(g.cost[j*m+i])
+			if c < b1 {
+				b1, b2 = c, b1
+			} else if c < b2 {
+				b2 = c
+			}
+		}
+		if m == 1 {
+			b2 = b1
+		}
+		u[j] = b2
+	}
+	maxCap := 0
+	for _, c := range g.cap {
+		maxCap = max(maxCap, c)
+	}
+	dp := make([]float64, maxCap+1)
+	take := make([]bool, n*(maxCap+1))
+	cover := make([]int, n)
+	best := math.Inf(-1)
+	step := 1.0
+	stall := 0
+	for it := 0; it < 400 && step > 1e-3; it++ {
+		if it&7 == 0 && time.Now().After(deadline) {
+			break
+		}
+		L := 0.0
+		for _, v := range u {
+			L += v
+		}
+		clear(cover)
+		for i := range m {
+			capI := g.cap[i]
+			d := dp[:capI+1]
+			clear(d)
+			for j := range n {
+				row := take[j*(maxCap+1) : j*(maxCap+1)+capI+1]
+				clear(row)
+				p := u[j] - float64(g.cost[j*m+i])
+				w := g.res[j*m+i]
+				if p <= 0 || w > capI {
+					continue
+				}
+				for c := capI; c >= w; c-- {
+					if v := d[c-w] + p; v > d[c] {
+						d[c] = v
+						row[c] = true
+					}
+				}
+			}
+			L -= d[capI]
+			c := capI
+			for j := n - 1; j >= 0; j-- {
+				if take[j*(maxCap+1)+c] {
+					cover[j]++
+					c -= g.res[j*m+i]
+				}
+			}
+		}
+		if L > best+1e-9 {
+			best = L
+			stall = 0
+		} else if stall++; stall >= 15 {
+			step /= 2
+			stall = 0
+		}
+		if int(math.Ceil(best-1e-6)) >= ub {
+			break // proved
+		}
+		norm := 0.0
+		for j := range n {
+			sg := float64(1 - cover[j])
+			norm += sg * sg
+		}
+		if norm == 0 {
+			break // every job covered once: the relaxed solution is optimal
+		}
+		t := step * (float64(ub) - L) / norm
+		if t <= 0 {
+			t = step
+		}
+		for j := range n {
+			u[j] += t * float64(1-cover[j])
+		}
+	}
+	return int(math.Ceil(best - 1e-6))
 }
