@@ -36,6 +36,7 @@ type Repo interface {
 	SaveReady(ctx context.Context, sg domain.Suggestion) (domain.Suggestion, error)
 	Fail(ctx context.Context, id uuid.UUID, reason string, now time.Time) error
 	Suggestion(ctx context.Context, id uuid.UUID) (domain.Suggestion, error)
+	LatestReady(ctx context.Context, eventID uuid.UUID) (*domain.Suggestion, error)
 	Suggestions(ctx context.Context, eventID uuid.UUID, limit int, cursor string) ([]domain.Suggestion, string, error)
 	Counts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.TaskCounts, error)
 }
@@ -281,6 +282,13 @@ func (a *App) solve(ctx context.Context, id uuid.UUID, ev domain.Event, req doma
 		}
 		in.Drafts = planner.Expand(res.Drafts)
 		source, note = res.Source, res.FallbackReason
+		prev, err := a.repo.LatestReady(ctx, ev.ID)
+		if err != nil {
+			return domain.Body{}, "", err
+		}
+		if prev != nil && prev.Body != nil {
+			in.Previous = prev.Body.Tasks
+		}
 	}
 	ids := make([]uuid.UUID, 0, len(staff))
 	for _, s := range staff {

@@ -25,6 +25,9 @@ type Inputs struct {
 	EventTasks []Task
 	// Staff are the people who may be given tasks.
 	Staff []Staff
+	// Previous are the tasks of the event's latest ready suggestion: the stability reference
+	// when the task read model has none of its proposals yet.
+	Previous []ProposedTask
 	// Commitments are approved, assigned tasks of those people in any event: busy time.
 	Commitments []Task
 	Learning    *learning.Model
@@ -43,7 +46,8 @@ type Composed struct {
 //
 // Modes that plan draft the event's work; a slot group's seats that approved tasks already
 // fill are not proposed again (approved work is never replaced), and the remaining seats keep
-// the assignees of the earlier, still-proposed plan as the stability reference. The assign
+// the assignees of the earlier, still-proposed plan as the stability reference (from the task
+// read model, or from the previous suggestion before the task service has reported its tasks). The assign
 // mode restaffs the event's open tasks and the earlier plan's proposals; plan_and_assign also
 // restaffs open tasks that did not come from an earlier AI plan (the new plan replaces those).
 // Earlier AI proposals get new ids because the task service deletes them when this suggestion
@@ -65,6 +69,13 @@ func Compose(in Inputs) Composed {
 			covered[t.SlotGroup]++
 		case t.IsEarlierProposal() && t.AssigneeID != nil:
 			previous[t.SlotGroup] = append(previous[t.SlotGroup], t.AssigneeID.String())
+		}
+	}
+	if len(previous) == 0 {
+		for _, t := range in.Previous {
+			if t.SlotGroup != "" && t.AssigneeID != nil {
+				previous[t.SlotGroup] = append(previous[t.SlotGroup], t.AssigneeID.String())
+			}
 		}
 	}
 	for _, p := range previous {
@@ -133,14 +144,21 @@ func Compose(in Inputs) Composed {
 	existing := map[string]string{}
 	for i, t := range c.Tasks {
 		inProblem[t.ID] = true
+		// The read model is other services' data: clamp what the optimiser would refuse
+		// rather than failing the whole suggestion on one odd task.
 		skills := make([]solver.SkillReq, 0, len(t.RequiredSkills))
 		for _, r := range t.RequiredSkills {
-			skills = append(skills, solver.SkillReq{Name: r.Name, MinLevel: r.MinLevel})
+			if strings.TrimSpace(r.Name) != "" {
+				skills = append(skills, solver.SkillReq{Name: r.Name, MinLevel: min(max(r.MinLevel, 1), 5)})
+			}
+		}
+		if t.Priority < 1 || t.Priority > 5 {
+			c.Tasks[i].Priority = min(max(t.Priority, 1), 5)
 		}
 		if !staffIDs[prev[i]] {
 			prev[i] = ""
 		}
-		pt[i] = solver.Task{ID: t.ID.String(), Start: t.StartsAt, End: t.EndsAt, Skills: skills, Priority: t.Priority,
+		pt[i] = solver.Task{ID: t.ID.String(), Start: t.StartsAt, End: t.EndsAt, Skills: skills, Priority: c.Tasks[i].Priority,
 			SlotGroup: t.SlotGroup, Area: t.Area, PreviousAssignee: prev[i]}
 		if prev[i] != "" {
 			existing[t.ID.String()] = prev[i]
@@ -157,10 +175,20 @@ func Compose(in Inputs) Composed {
 	for _, s := range in.Staff {
 		av := make([]solver.Interval, 0, len(s.Availability))
 		for _, w := range s.Availability {
-			av = append(av, solver.Interval{Start: w.StartsAt, End: w.EndsAt})
+			if w.StartsAt.Before(w.EndsAt) {
+				av = append(av, solver.Interval{Start: w.StartsAt, End: w.EndsAt})
+			}
 		}
-		st := solver.Staff{ID: s.ID.String(), Skills: s.Levels(), Availability: av,
-			MaxMinutesPerDay: int(math.Round(s.MaxHoursPerDay * 60)), Committed: busy[s.ID]}
+		if len(s.Availability) > 0 && len(av) == 0 {
+			// Only empty windows: available never, which is not "no windows = always".
+			av = append(av, solver.Interval{Start: time.Unix(0, 0), End: time.Unix(1, 0)})
+		}
+		levels := s.Levels()
+		for k, lv := range levels {
+			levels[k] = min(max(lv, 0), 5)
+		}
+		st := solver.Staff{ID: s.ID.String(), Skills: levels, Availability: av,
+			MaxMinutesPerDay: int(math.Round(max(s.MaxHoursPerDay, 0) * 60)), Committed: busy[s.ID]}
 		if in.Learning != nil {
 			st.Performance = in.Learning.Performance(s.ID.String())
 		}

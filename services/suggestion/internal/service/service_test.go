@@ -309,6 +309,15 @@ func TestSuggestEndToEndThroughTheTopics(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r2.Status, string(r2.Raw))
 	id2 := r2.Body["id"].(string)
 	require.Equal(t, []any{id}, r2.Body["supersedes"])
+	kept := 0
+	for _, raw := range r2.Body["tasks"].([]any) {
+		for _, why := range raw.(map[string]any)["reasons"].([]any) {
+			if why == "kept the previous assignee" {
+				kept++
+			}
+		}
+	}
+	require.Positive(t, kept, "the re-plan starts from the earlier assignees (stability)")
 	s2 := pick(e.readSuggestionTopic(complete(id2)), id2)
 	var created2 struct {
 		Supersedes []string `json:"supersedes"`

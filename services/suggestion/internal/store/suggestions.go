@@ -233,6 +233,25 @@ func (s *Store) Suggestion(ctx context.Context, id uuid.UUID) (domain.Suggestion
 	return sg, nil
 }
 
+const sqlLatestReady = `SELECT ` + suggestionCols + ` FROM suggestions
+	WHERE event_id = $1 AND status = 'ready' AND superseded_by IS NULL ORDER BY created_at DESC, id DESC LIMIT 1`
+
+// LatestReady loads the event's newest ready suggestion that nothing superseded; nil if none.
+func (s *Store) LatestReady(ctx context.Context, eventID uuid.UUID) (*domain.Suggestion, error) {
+	rows, err := s.pool.Query(ctx, sqlLatestReady, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("load latest suggestion of %s: %w", eventID, err)
+	}
+	sg, err := pgx.CollectExactlyOneRow(rows, scanSuggestion)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load latest suggestion of %s: %w", eventID, err)
+	}
+	return &sg, nil
+}
+
 // Summary columns leave the body out, except its metrics.
 const (
 	summaryCols = `id, event_id, company_id, created_by, mode, status, planner, task_count,
