@@ -1,0 +1,141 @@
+// Command demo drives the whole EventAI workflow on real input against a
+// running `make run`: it logs in as the admin, creates a company, an
+// organizer, a manager and a generated roster of staff, creates the 38C3
+// event, imports its real schedule (twice, to show a re-import changes
+// nothing), asks the AI to plan and staff it, approves the suggestion as the
+// manager and moves a few tasks as staff. It prints timings per step and
+// ends with one line:
+//
+//	sessions=1007 tasks=N staffed_pct=X hard_violations=0 solve_ms=T
+//
+// Every run uses a fresh suffix for its names, so it can run again against
+// the same stack. Flags (each also from the environment):
+//
+//	-gateway URL         EVENTAI_GATEWAY_URL, default http://localhost:8000
+//	-admin-username      EVENTAI_ADMIN_USERNAME, default admin
+//	-admin-password-file where `make run` keeps a generated password (.data/admin-password);
+//	                     EVENTAI_ADMIN_PASSWORD wins when set
+//	-data-dir            EVENTAI_DATA_DIR, default ../shared/data
+//	-time-limit          EVENTAI_DEMO_TIME_LIMIT, the AI's time limit, default 20s
+//	-staff, -seed, -parallel, -moves
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	var skip errSkip
+	switch {
+	case errors.As(err, &skip):
+		fmt.Fprintln(os.Stderr, "demo skipped:", skip.why)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "demo failed:", err)
+		os.Exit(1)
+	}
+}
+
+// errSkip ends the demo without failing: its input is not on this machine.
+type errSkip struct{ why string }
+
+func (e errSkip) Error() string { return e.why }
+
+// config is the demo's settings after flags and environment.
+type config struct {
+	gateway       string
+	adminUsername string
+	adminPassword string
+	passwordFile  string
+	dataDir       string
+	timeLimit     time.Duration
+	staff         int
+	seed          uint64
+	parallel      int
+	moves         int
+}
+
+func parseConfig(args []string, getenv func(string) string) (config, error) {
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	var c config
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.StringVar(&c.gateway, "gateway", env("EVENTAI_GATEWAY_URL", "http://localhost:8000"), "gateway base URL (env EVENTAI_GATEWAY_URL)")
+	fs.StringVar(&c.adminUsername, "admin-username", env("EVENTAI_ADMIN_USERNAME", "admin"), "bootstrap admin's username (env EVENTAI_ADMIN_USERNAME)")
+	fs.StringVar(&c.passwordFile, "admin-password-file", ".data/admin-password", "file with the admin password that `make run` generated; EVENTAI_ADMIN_PASSWORD wins")
+	fs.StringVar(&c.dataDir, "data-dir", env("EVENTAI_DATA_DIR", "../shared/data"), "folder with schedules/38c3-schedule.xml (env EVENTAI_DATA_DIR)")
+	defLimit, err := time.ParseDuration(env("EVENTAI_DEMO_TIME_LIMIT", "20s"))
+	if err != nil {
+		return c, fmt.Errorf("EVENTAI_DEMO_TIME_LIMIT: %w", err)
+	}
+	fs.DurationVar(&c.timeLimit, "time-limit", defLimit, "the AI's time limit (env EVENTAI_DEMO_TIME_LIMIT)")
+	fs.IntVar(&c.staff, "staff", 160, "roster size")
+	fs.Uint64Var(&c.seed, "seed", 1, "seed of the roster and the optimiser")
+	fs.IntVar(&c.parallel, "parallel", 8, "concurrent user creations")
+	fs.IntVar(&c.moves, "moves", 3, "staff members who each move one task pending → in_progress → done")
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		fs.SetOutput(os.Stderr)
+		fs.PrintDefaults()
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	c.gateway = strings.TrimRight(c.gateway, "/")
+	c.adminPassword = getenv("EVENTAI_ADMIN_PASSWORD")
+	switch {
+	case c.timeLimit < 10*time.Millisecond || c.timeLimit > 60*time.Second:
+		return c, fmt.Errorf("time limit %v: must be between 10ms and 60s", c.timeLimit)
+	case c.staff < 1 || c.staff > 2000:
+		return c, fmt.Errorf("staff %d: must be 1-2000", c.staff)
+	case c.parallel < 1 || c.parallel > 32:
+		return c, fmt.Errorf("parallel %d: must be 1-32", c.parallel)
+	case c.moves < 0 || c.moves > 50:
+		return c, fmt.Errorf("moves %d: must be 0-50", c.moves)
+	}
+	return c, nil
+}
+
+// password is EVENTAI_ADMIN_PASSWORD, else the file `make run` keeps.
+func (c config) password() (string, error) {
+	if c.adminPassword != "" {
+		return c.adminPassword, nil
+	}
+	data, err := os.ReadFile(c.passwordFile)
+	if err != nil {
+		return "", fmt.Errorf("no admin password: set EVENTAI_ADMIN_PASSWORD or run from the repository root of a `make run` that keeps it in %s (%w)", c.passwordFile, err)
+	}
+	p := strings.TrimSpace(string(data))
+	if p == "" {
+		return "", fmt.Errorf("admin password file %s is empty", c.passwordFile)
+	}
+	return p, nil
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	cfg, err := parseConfig(args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	return newDemo(cfg, out).run(ctx)
+}
+
+// itoa is strconv.Itoa, short for the printouts.
+func itoa(n int) string { return strconv.Itoa(n) }
