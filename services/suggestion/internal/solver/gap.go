@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/eventai/eventai/services/suggestion/internal/gap"
@@ -296,10 +297,16 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 
 	lastImprove := 0
 	pool := elitePool{size: 10}
-	jobsOn := make([][]int, m)
 	exOf := make([]int, m)
 	plb := make([]float64, m)
-	minD := make([]int, m*m)
+	sorted := make([][]int, m*m)
+	dirty := make([]bool, m)
+	markAll := func() {
+		for i := range dirty {
+			dirty[i] = true
+		}
+	}
+	markAll()
 	lastImproveAt := time.Now()
 	restartAfter := 300 + 2*n
 	it := 0
@@ -356,41 +363,31 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 				consider(val, g.total+dc, ex+de, tabuUntil[base+a] > it, 0, j, 0, a)
 			}
 		}
-		// Swaps, pruned per (job, agent) pair: the cheapest cost change any job on agent b can
-		// contribute toward a, plus the most the capacity terms can fall, bounds every swap of
-		// j with a job on b; groups that cannot beat the best move so far are skipped. Each
-		// unordered pair is seen once, from the job on the lower-numbered agent.
+		// Swaps of j (on a) with k (on b): for each ordered agent pair the jobs on b are kept
+		// sorted by what moving them to a costs, so the scan stops as soon as the cost change
+		// plus the most the capacity terms can fall cannot beat the best move so far. Lists are
+		// rebuilt only for agents whose jobs changed. Each unordered pair is seen once, from the
+		// job on the lower-numbered agent.
 		for i := range m {
-			jobsOn[i] = jobsOn[i][:0]
 			exOf[i] = excess(g.load[i], g.cap[i])
 			plb[i] = -alphas[i] * float64(exOf[i])
-		}
-		for i := range minD {
-			minD[i] = math.MaxInt
-		}
-		for k := range n {
-			b := g.x[k]
-			jobsOn[b] = append(jobsOn[b], k)
-			bk := k * m
-			for a := range m {
-				if d := g.cost[bk+a] - g.cost[bk+b]; d < minD[b*m+a] {
-					minD[b*m+a] = d
-				}
+			if dirty[i] {
+				g.rebuildSorted(i, sorted)
+				dirty[i] = false
 			}
 		}
 		for j := range n {
 			a := g.x[j]
 			bj := j * m
 			for b := a + 1; b < m; b++ {
-				if len(jobsOn[b]) == 0 {
-					continue
-				}
-				if float64(g.cost[bj+b]-g.cost[bj+a]+minD[b*m+a])+plb[a]+plb[b] > bestVal+1e-9 {
-					continue
-				}
-				for _, k := range jobsOn[b] {
+				base := float64(g.cost[bj+b]-g.cost[bj+a]) + plb[a] + plb[b]
+				for _, k := range sorted[b*m+a] {
 					bk := k * m
-					dc := g.cost[bj+b] + g.cost[bk+a] - g.cost[bj+a] - g.cost[bk+b]
+					dkA := g.cost[bk+a] - g.cost[bk+b]
+					if base+float64(dkA) > bestVal+1e-9 {
+						break
+					}
+					dc := g.cost[bj+b] - g.cost[bj+a] + dkA
 					la := g.load[a] - g.res[bj+a] + g.res[bk+a]
 					lb2 := g.load[b] - g.res[bk+b] + g.res[bj+b]
 					dA := excess(la, g.cap[a]) - exOf[a]
@@ -411,10 +408,12 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 		switch kind {
 		case 0:
 			a0 := g.x[mj]
+			dirty[a0], dirty[ma] = true, true
 			g.apply(mj, ma)
 			tabuUntil[mj*m+a0] = tenure()
 		case 1:
 			a, b := g.x[mj], g.x[mk]
+			dirty[a], dirty[b] = true, true
 			g.apply(mj, b)
 			g.apply(mk, a)
 			tabuUntil[mj*m+a] = tenure()
@@ -441,6 +440,7 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 		if it-lastImprove > restartAfter && feasible {
 			// Restart between two elite plans (path relinking), or from the best with random
 			// shifts while the pool is small; the tabu list is forgotten either way.
+			markAll()
 			if !g.relink(&pool, alphas) {
 				g.setAssign(bestX)
 				for range kick {
@@ -682,4 +682,31 @@ func (g *gapSearch) knapsackBound(ub int, deadline time.Time) int {
 		}
 	}
 	return int(math.Ceil(best - 1e-6))
+}
+
+// rebuildSorted refreshes, for agent b, the lists of its jobs ordered by the cost change of
+// moving each to every other agent a (sorted[b*m+a]).
+func (g *gapSearch) rebuildSorted(b int, sorted [][]int) {
+	m := g.m
+	var on []int
+	for k, x := range g.x {
+		if x == b {
+			on = append(on, k)
+		}
+	}
+	for a := range m {
+		if a == b {
+			continue
+		}
+		l := append(sorted[b*m+a][:0], on...)
+		slices.SortFunc(l, func(k1, k2 int) int {
+			d1 := g.cost[k1*m+a] - g.cost[k1*m+b]
+			d2 := g.cost[k2*m+a] - g.cost[k2*m+b]
+			if d1 != d2 {
+				return d1 - d2
+			}
+			return k1 - k2
+		})
+		sorted[b*m+a] = l
+	}
 }
