@@ -54,24 +54,15 @@ var kinds = map[string]func(*Set, []byte) error{
 func decodeInto[T any](add func(*Set, *T)) func(*Set, []byte) error {
 	return func(s *Set, data []byte) error {
 		obj := new(T)
-		if err := Strict(data, obj); err != nil {
-			return err
+		strictErrs, err := kjson.UnmarshalStrict(data, obj)
+		if err != nil {
+			return fmt.Errorf("decode: %w", err)
 		}
+		// Keep an object that decoded apart from strict violations, so that the problems of
+		// its references are not reported on top of its own.
 		add(s, obj)
-		return nil
-	}
-}
-
-// Strict decodes JSON into v and fails on unknown, duplicate or case-mismatched fields.
-func Strict(data []byte, v any) error {
-	strictErrs, err := kjson.UnmarshalStrict(data, v)
-	if err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	if len(strictErrs) > 0 {
 		return errors.Join(strictErrs...)
 	}
-	return nil
 }
 
 // Decode strictly decodes every object. An object of a kind this checker does not know is an
