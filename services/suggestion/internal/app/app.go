@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -74,6 +75,10 @@ type App struct {
 	newID   func() uuid.UUID
 	params  learning.Params
 
+	// slots bound the solves running at once: each keeps a core busy for its whole time
+	// limit, so more of them than cores only makes every one of them worse.
+	slots chan struct{}
+
 	// Background solves (time limits above domain.AsyncAbove) run under jobs, which Close
 	// cancels: the anytime solver then returns its best plan at once and it is stored.
 	jobs   context.Context
@@ -88,6 +93,7 @@ func New(repo Repo, p Planner, relay Flusher, wait Waiter, log *slog.Logger) *Ap
 		now:    func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		newID:  uuid.New,
 		params: learning.DefaultParams(),
+		slots:  make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
 		jobs:   jobs, cancel: cancel}
 }
 
@@ -310,7 +316,13 @@ func (a *App) solve(ctx context.Context, id uuid.UUID, ev domain.Event, req doma
 	c := domain.Compose(in)
 	var body domain.Body
 	if req.Assigns() {
+		select {
+		case a.slots <- struct{}{}:
+		case <-ctx.Done():
+			return domain.Body{}, "", fmt.Errorf("wait for a free solver: %w", ctx.Err())
+		}
 		plan, err := solver.Solve(ctx, c.Problem)
+		<-a.slots
 		if err != nil {
 			return domain.Body{}, "", solverError(err)
 		}

@@ -98,10 +98,9 @@ func (e *engine) hours(s int32, extra int64) float64 {
 // person's only new work. The load increments of a convex curve are superadditive, and rest
 // costs are never negative, so the sum bounds the optimum from below.
 //
-// A second bound linearises the convex load curve: Load·h² ≥ Load·(2a·h − a²) for any a, so
-// with a tangent at each person's load in the final plan every task pays a marginal price of
-// 2·Load·a per hour and the constant −Load·(a−base)² per person is added. The larger of the
-// two bounds is reported.
+// A second bound linearises the convex load curve: Load·h² ≥ Load·(2a·h − a²) for any a ≥ base,
+// so with a tangent at a_s every task pays a marginal price of 2·Load·a_s per hour and the
+// constant −Load·(a_s−base_s)² per person is added. The larger of the two bounds is reported.
 func (e *engine) lowerBound() float64 {
 	lb := 0.0
 	for t := range e.tasks {
@@ -114,21 +113,41 @@ func (e *engine) lowerBound() float64 {
 		}
 		lb += best
 	}
-	tangent := 0.0
+	// The tangent points a_s are improved by a few damped fixed-point steps toward the loads
+	// the relaxed solution itself implies (a_s = base_s + its hours); any a gives a valid bound,
+	// so the best one seen is kept.
+	a := make([]float64, len(e.people))
 	for s := range e.people {
-		x := float64(e.people[s].load) / 3600
-		tangent -= e.w.Load * x * x
+		a[s] = float64(e.staff[s].baseSec+e.people[s].load) / 3600
 	}
-	for t := range e.tasks {
-		ti := &e.tasks[t]
-		best := ti.penalty
-		for _, c := range ti.cands {
-			a := float64(e.staff[c.s].baseSec+e.people[c.s].load) / 3600
-			if v := c.cost + 2*e.w.Load*a*float64(ti.effort)/3600; v < best {
-				best = v
+	relaxedHours := make([]float64, len(e.people))
+	tangent := math.Inf(-1)
+	for round := range 30 {
+		clear(relaxedHours)
+		v := 0.0
+		for s := range e.people {
+			x := a[s] - float64(e.staff[s].baseSec)/3600
+			v -= e.w.Load * x * x
+		}
+		for t := range e.tasks {
+			ti := &e.tasks[t]
+			best, bestS := ti.penalty, -1
+			for _, c := range ti.cands {
+				if cost := c.cost + 2*e.w.Load*a[c.s]*float64(ti.effort)/3600; cost < best {
+					best, bestS = cost, int(c.s)
+				}
+			}
+			v += best
+			if bestS >= 0 {
+				relaxedHours[bestS] += float64(ti.effort) / 3600
 			}
 		}
-		tangent += best
+		tangent = math.Max(tangent, v)
+		step := 0.5 / float64(1+round/5)
+		for s := range a {
+			target := float64(e.staff[s].baseSec)/3600 + relaxedHours[s]
+			a[s] = math.Max(float64(e.staff[s].baseSec)/3600, a[s]+step*(target-a[s]))
+		}
 	}
 	return math.Max(lb, tangent)
 }
