@@ -77,6 +77,10 @@ type Options struct {
 	// BuildDays is how many days before FirstDay the venue is built; the
 	// planner builds large venues the day before.
 	BuildDays int
+	// BuildShare is the fraction of people who come for the build day(s);
+	// zero means 0.6. Small teams need nearly everyone there, since the
+	// planner sizes the build crew from the team.
+	BuildShare float64
 	// Mix is the person-hour split by skill; nil means ConferenceMix.
 	Mix []Share
 }
@@ -112,7 +116,7 @@ var patterns = []struct {
 // gives the optimiser room when the busy hours of two areas collide. Levels
 // below the planner's minimum happen on secondary skills, as in real teams.
 //
-// Availability: about 60% arrive for the build day(s); most work every
+// Availability: about 60% (BuildShare) arrive for the build day(s); most work every
 // event day; about a fifth miss one day in the middle and a tenth leave
 // before the last day. Daily hour limits are 8-10.
 func Roster(opts Options) ([]Member, error) {
@@ -128,6 +132,10 @@ func Roster(opts Options) ([]Member, error) {
 	rng.Shuffle(len(primaries), func(i, j int) { primaries[i], primaries[j] = primaries[j], primaries[i] })
 
 	days := localDays(opts.FirstDay, opts.LastDay, opts.Timezone)
+	build := opts.BuildShare
+	if build == 0 {
+		build = 0.6
+	}
 	names := map[string]bool{}
 	out := make([]Member, 0, opts.Size)
 	for i := 0; i < opts.Size; i++ {
@@ -139,7 +147,7 @@ func Roster(opts Options) ([]Member, error) {
 			MaxHoursPerDay: MinHoursPerDay + rng.IntN(MaxHoursPerDay-MinHoursPerDay+1),
 		}
 		m.Skills = skillsFor(rng, primaries[i], mix)
-		m.Availability = availability(rng, days, opts.BuildDays, opts.Timezone)
+		m.Availability = availability(rng, days, opts.BuildDays, build, opts.Timezone)
 		out = append(out, m)
 	}
 	return out, nil
@@ -163,6 +171,9 @@ func (o Options) check() error {
 		errs = append(errs, "first and last day are required, last not before first")
 	} else if dateOnly(o.LastDay).Sub(dateOnly(o.FirstDay)) > 62*24*time.Hour {
 		errs = append(errs, "events longer than 62 days are not rostered")
+	}
+	if o.BuildShare < 0 || o.BuildShare > 1 || math.IsNaN(o.BuildShare) {
+		errs = append(errs, "build share must be 0-1")
 	}
 	if o.BuildDays < 0 || o.BuildDays > 7 {
 		errs = append(errs, "build days must be 0-7")
@@ -270,14 +281,14 @@ func skillsFor(rng *rand.Rand, primary string, mix []Share) []Skill {
 // availability gives one window per working day: the build day(s) in the
 // daytime for those who come early, then each event day in the person's
 // shift pattern, with the gaps of real volunteers.
-func availability(rng *rand.Rand, days []time.Time, buildDays int, loc *time.Location) []Window {
+func availability(rng *rand.Rand, days []time.Time, buildDays int, buildShare float64, loc *time.Location) []Window {
 	weights := make([]float64, len(patterns))
 	for i, p := range patterns {
 		weights[i] = p.weight
 	}
 	p := patterns[pick(rng, []int{0, 1, 2}, weights)]
 	var out []Window
-	if buildDays > 0 && rng.Float64() < 0.60 {
+	if buildDays > 0 && rng.Float64() < buildShare {
 		for b := buildDays; b >= 1; b-- {
 			d := days[0].AddDate(0, 0, -b)
 			out = append(out, Window{clock(d, p.buildFrom, loc), clock(d, p.buildUntil, loc)})

@@ -252,3 +252,29 @@ func TestCustomMixOnlyUsesItsSkills(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildShare(t *testing.T) {
+	loc := berlin(t)
+	count := func(share float64) int {
+		o := congress(t, 4)
+		o.BuildShare = share
+		n := 0
+		for _, m := range mustRoster(t, o) {
+			if m.Availability[0].StartsAt.In(loc).Day() == 26 {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(1); n != 160 {
+		t.Errorf("BuildShare 1: %d of 160 build, want all", n)
+	}
+	if n := count(0.9); n < 130 {
+		t.Errorf("BuildShare 0.9: %d of 160 build, want about 144", n)
+	}
+	o := congress(t, 4)
+	o.BuildShare = 1.5
+	if _, err := Roster(o); err == nil {
+		t.Error("BuildShare 1.5 accepted")
+	}
+}
