@@ -120,14 +120,22 @@ type Page[T any] struct {
 
 // Suggestion is the AI's answer.
 type Suggestion struct {
-	ID         string `json:"id"`
-	EventID    string `json:"event_id"`
-	Status     string `json:"status"`
-	Tasks      []Task `json:"tasks"`
-	Unassigned []struct {
+	ID      string `json:"id"`
+	EventID string `json:"event_id"`
+	Status  string `json:"status"`
+	// TasksProposed is the suggestion service's count of its tasks still proposed (read model).
+	TasksProposed int    `json:"tasks_proposed"`
+	Tasks         []Task `json:"tasks"`
+	Unassigned    []struct {
 		Task    Task     `json:"task"`
 		Reasons []string `json:"reasons"`
 	} `json:"unassigned"`
+	Teams []struct {
+		ID        string   `json:"id"`
+		Area      string   `json:"area"`
+		LeadID    *string  `json:"lead_id"`
+		MemberIDs []string `json:"member_ids"`
+	} `json:"teams"`
 	Metrics struct {
 		Tasks          float64 `json:"tasks"`
 		Assigned       float64 `json:"assigned"`

@@ -1,0 +1,254 @@
+package systemtest
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAISuggestApproveAndStaff runs the AI's path of DESIGN.md through the
+// gateway: the organizer asks for plan_and_assign on an event whose company
+// has ten staff of varied skills, availability and hour limits; the answer has
+// tasks, reasons on every task and no hard violation; the test then checks the
+// plan itself against the roster it made (skills, availability, overlaps, hours
+// per day in the event's time zone); the manager sees the proposed tasks and
+// approves the suggestion; each staff member then sees exactly the tasks the
+// AI gave them, and the approved tasks still break no rule.
+func TestAISuggestApproveAndStaff(t *testing.T) {
+	env := Start(t, "company", "event", "task", "suggestion")
+	admin := env.AdminClient(t)
+
+	_, orgC := newPerson(t, env, admin, "organizer", nil)
+	mgr, mgrC := newPerson(t, env, admin, "manager", nil)
+	var co Company
+	orgC.JSON("POST", "/organizer/companies/", map[string]any{"name": Unique("AI Events")}, http.StatusCreated, &co)
+	setCompanies(t, admin, mgr.ID, co.ID)
+
+	// A meetup on May 20th 2033, 18:00–22:00 in Berlin (UTC+2), for 120 people: the
+	// built-in planner drafts set-up before, registration, catering, stage, clean-up and
+	// teardown after.
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(hh, mm int) time.Time { return time.Date(2033, 5, 20, hh, mm, 0, 0, loc) }
+	var ev Event
+	orgC.JSON("POST", "/organizer/events/", eventBody(co.ID, "meetup", 120, at(18, 0), at(22, 0), mgr.ID), http.StatusCreated, &ev)
+
+	// The roster: ten people, created straight into the company.
+	allDay := []Window{{at(8, 0), at(23, 59)}}
+	evening := []Window{{at(17, 0), at(23, 30)}}
+	roster := []struct {
+		skills []Skill
+		avail  []Window
+		maxH   float64
+	}{
+		{[]Skill{{"registration", 3}, {"infodesk", 2}}, allDay, 8},
+		{[]Skill{{"Registration", 1}, {"catering", 2}}, evening, 5},
+		{[]Skill{{"catering", 2}}, allDay, 6},
+		{[]Skill{{"catering", 1}, {"security", 2}}, evening, 6},
+		{[]Skill{{"AV", 3}, {"video", 2}}, allDay, 8},
+		{[]Skill{{"av", 2}, {"heralding", 2}}, evening, 5},
+		{[]Skill{{"heralding", 1}, {"registration", 2}}, allDay, 4},
+		{[]Skill{{"security", 3}, {"first-aid", 2}}, allDay, 8},
+		{nil, allDay, 8}, // no skills: set-up, teardown, clean-up
+		{[]Skill{{"registration", 2}}, []Window{{at(8, 0), at(12, 0)}}, 8}, // gone before the event
+	}
+	staff := map[string]Person{}
+	clients := map[string]*Client{}
+	for _, r := range roster {
+		skills := r.skills
+		if skills == nil {
+			skills = []Skill{}
+		}
+		p, c := newPerson(t, env, admin, "staff", map[string]any{
+			"skills": skills, "availability": r.avail, "max_hours_per_day": r.maxH, "company_ids": []string{co.ID},
+		})
+		if !sameSet(p.CompanyIDs, []string{co.ID}) {
+			t.Fatalf("staff created with company_ids [%s] answered %v", co.ID, p.CompanyIDs)
+		}
+		// The answer's own skills and windows: what the AI is given.
+		staff[p.ID], clients[p.ID] = p, c
+	}
+
+	var sug Suggestion
+	r := orgC.JSON("POST", "/organizer/events/"+ev.ID+"/ai/suggest/", map[string]any{"mode": "plan_and_assign", "seed": 42, "time_limit_ms": 3000}, http.StatusCreated, &sug)
+	t.Logf("suggestion %s: %d tasks, %d unassigned, metrics %+v", sug.ID, len(sug.Tasks), len(sug.Unassigned), sug.Metrics)
+	if sug.ID == "" || sug.EventID != ev.ID || len(sug.Tasks) == 0 {
+		t.Fatalf("suggestion lacks id, event or tasks: %.1000s", r.Body)
+	}
+
+	t.Run("the answer: reasons everywhere, no hard violation, metrics that add up", func(t *testing.T) {
+		if sug.Metrics.HardViolations != 0 {
+			t.Errorf("metrics.hard_violations = %v, want 0", sug.Metrics.HardViolations)
+		}
+		assigned := 0
+		for _, tk := range sug.Tasks {
+			if len(tk.Reasons) == 0 || strings.TrimSpace(strings.Join(tk.Reasons, "")) == "" {
+				t.Errorf("task %q (%s) has no reasons", tk.Title, tk.ID)
+			}
+			if tk.EventID != ev.ID || tk.Approval != "proposed" || tk.Source != "ai" {
+				t.Errorf("task %q: event %s approval %s source %s, want %s proposed ai", tk.Title, tk.EventID, tk.Approval, tk.Source, ev.ID)
+			}
+			if tk.Assignee() != "" {
+				assigned++
+			}
+		}
+		if assigned == 0 {
+			t.Fatalf("no task of %d is assigned", len(sug.Tasks))
+		}
+		if int(sug.Metrics.Tasks) != len(sug.Tasks) || int(sug.Metrics.Assigned) != assigned {
+			t.Errorf("metrics tasks/assigned = %v/%v, the answer has %d/%d", sug.Metrics.Tasks, sug.Metrics.Assigned, len(sug.Tasks), assigned)
+		}
+		inTasks := map[string]Task{}
+		for _, tk := range sug.Tasks {
+			inTasks[tk.ID] = tk
+		}
+		for _, u := range sug.Unassigned {
+			if len(u.Reasons) == 0 {
+				t.Errorf("unassigned task %q has no reason", u.Task.Title)
+			}
+			if tk, ok := inTasks[u.Task.ID]; !ok || tk.Assignee() != "" {
+				t.Errorf("unassigned task %s is not an unassigned task of the suggestion", u.Task.ID)
+			}
+		}
+		if len(sug.Unassigned) != len(sug.Tasks)-assigned {
+			t.Errorf("%d unassigned listed, %d tasks without assignee", len(sug.Unassigned), len(sug.Tasks)-assigned)
+		}
+	})
+
+	t.Run("the plan keeps every hard rule (checked against the roster)", func(t *testing.T) {
+		if msg := ruleBreaks(sug.Tasks, staff, loc); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+
+	t.Run("staff see nothing before approval", func(t *testing.T) {
+		for id, c := range clients {
+			if got := allPages[Task](t, c, "/staff/tasks/"); len(got) != 0 {
+				t.Fatalf("staff %s sees %d tasks before any approval: %v", staff[id].Username, len(got), titles(got))
+			}
+		}
+	})
+
+	t.Run("the manager sees the proposed tasks", func(t *testing.T) {
+		e := waitCounts(t, mgrC, ev.ID, len(sug.Tasks), 0, 0)
+		if e.TasksProposed == 0 {
+			t.Fatal("tasks_proposed = 0")
+		}
+		proposed := allPages[Task](t, mgrC, "/manager/events/"+ev.ID+"/tasks/?approval=proposed")
+		if !sameSet(ids(proposed), ids(sug.Tasks)) {
+			t.Fatalf("the manager's proposed tasks %v are not the suggestion's %v", ids(proposed), ids(sug.Tasks))
+		}
+		byID := map[string]Task{}
+		for _, tk := range sug.Tasks {
+			byID[tk.ID] = tk
+		}
+		for _, tk := range proposed {
+			want := byID[tk.ID]
+			if tk.Assignee() != want.Assignee() || !tk.StartsAt.Equal(want.StartsAt) || !tk.EndsAt.Equal(want.EndsAt) ||
+				tk.SuggestionID == nil || *tk.SuggestionID != sug.ID {
+				t.Fatalf("task %s in the task service = %+v, the suggestion says %+v", tk.ID, tk, want)
+			}
+		}
+	})
+
+	var approved []Task
+	t.Run("the manager approves the suggestion; staff see exactly their tasks", func(t *testing.T) {
+		var res struct {
+			Approved count `json:"approved"`
+			Rejected count `json:"rejected"`
+			Skipped  count `json:"skipped"`
+		}
+		mgrC.JSON("POST", "/manager/suggestions/"+sug.ID+"/approve", map[string]any{}, http.StatusOK, &res)
+		if int(res.Approved) != len(sug.Tasks) || res.Rejected != 0 || res.Skipped != 0 {
+			t.Fatalf("approve answered approved/rejected/skipped = %d/%d/%d, want %d/0/0", res.Approved, res.Rejected, res.Skipped, len(sug.Tasks))
+		}
+		want := map[string][]Task{}
+		for _, tk := range sug.Tasks {
+			if a := tk.Assignee(); a != "" {
+				want[a] = append(want[a], tk)
+			}
+		}
+		for id, c := range clients {
+			got := allPages[Task](t, c, "/staff/tasks/")
+			if !sameSet(ids(got), ids(want[id])) {
+				t.Fatalf("staff %s sees %v, the suggestion gave them %v", staff[id].Username, titles(got), titles(want[id]))
+			}
+			for _, tk := range got {
+				if tk.Approval != "approved" || tk.Status != "pending" || tk.Assignee() != id {
+					t.Fatalf("staff %s sees %+v", staff[id].Username, tk)
+				}
+			}
+			approved = append(approved, got...)
+		}
+		// The person with no window during the event got nothing.
+		for id, p := range staff {
+			if len(p.Availability) == 1 && p.Availability[0].EndsAt.Before(at(13, 0)) && len(want[id]) > 0 {
+				t.Fatalf("staff %s, away from noon, got %v", p.Username, titles(want[id]))
+			}
+		}
+	})
+
+	t.Run("approved tasks keep every hard rule (checked against the roster)", func(t *testing.T) {
+		if len(approved) == 0 {
+			t.Fatal("no approved task reached any staff member")
+		}
+		if msg := ruleBreaks(approved, staff, loc); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+
+	t.Run("counts and status converge", func(t *testing.T) {
+		waitCounts(t, mgrC, ev.ID, 0, len(sug.Tasks), 0)
+		Eventually(t, 20*time.Second, "suggestion status approved", func() (bool, string) {
+			var s Suggestion
+			orgC.JSON("GET", "/organizer/suggestions/"+sug.ID, nil, http.StatusOK, &s)
+			return s.Status == "approved", s.Status
+		})
+	})
+}
+
+// ruleBreaks checks assigned tasks against the people the test created: every assignee is one
+// of them, has each required skill at the level, is available for the whole task, has no two
+// overlapping tasks (half-open), and stays within max_hours_per_day on each day of loc.
+// It answers the first break found, or "".
+func ruleBreaks(tasks []Task, staff map[string]Person, loc *time.Location) string {
+	hours := map[string]time.Duration{}
+	for _, tk := range tasks {
+		a := tk.Assignee()
+		if a == "" {
+			continue
+		}
+		p, ok := staff[a]
+		if !ok {
+			return fmt.Sprintf("task %q is assigned to %s, who is not on the company's roster", tk.Title, a)
+		}
+		if !hasSkills(p.Skills, tk.RequiredSkills) {
+			return fmt.Sprintf("task %q needs %+v; %s has %+v", tk.Title, tk.RequiredSkills, p.Username, p.Skills)
+		}
+		if !covered(p.Availability, tk.StartsAt, tk.EndsAt) {
+			return fmt.Sprintf("task %q (%s–%s) is outside %s's availability %+v", tk.Title, rfc(tk.StartsAt), rfc(tk.EndsAt), p.Username, p.Availability)
+		}
+		// Split at local midnights: hours count per day of the event's time zone.
+		for s := tk.StartsAt; s.Before(tk.EndsAt); {
+			l := s.In(loc)
+			next := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc)
+			e := tk.EndsAt
+			if next.Before(e) {
+				e = next
+			}
+			hours[a+" "+l.Format("2006-01-02")] += e.Sub(s)
+			s = e
+		}
+	}
+	for key, d := range hours {
+		id, day, _ := strings.Cut(key, " ")
+		if limit := staff[id].MaxHoursPerDay; limit > 0 && d.Hours() > limit+1e-9 {
+			return fmt.Sprintf("%s works %.2f h on %s, limit %.2f", staff[id].Username, d.Hours(), day, limit)
+		}
+	}
+	return overlapping(tasks)
+}
