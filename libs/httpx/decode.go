@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,8 +30,17 @@ func DecodeLimit(w http.ResponseWriter, r *http.Request, dst any, maxBytes int64
 	if r.Body == nil || r.Body == http.NoBody {
 		return problem.BadRequest("request body is empty; send a JSON object")
 	}
-	body := http.MaxBytesReader(w, r.Body, maxBytes)
-	dec := json.NewDecoder(body)
+	// The body is read whole (it is bounded) so that it can be checked for
+	// NUL escapes after decoding.
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge(maxBytes)
+		}
+		return problem.BadRequest("cannot read request body: " + err.Error())
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeProblem(err, dec, maxBytes)
@@ -39,6 +49,9 @@ func DecodeLimit(w http.ResponseWriter, r *http.Request, dst any, maxBytes int64
 	var extra json.RawMessage
 	switch err := dec.Decode(&extra); {
 	case errors.Is(err, io.EOF):
+		if off := nulEscape(raw); off >= 0 {
+			return problem.BadRequest(fmt.Sprintf("a string at byte offset %d contains the NUL character (\\u0000), which cannot be stored; remove it", off))
+		}
 		return nil
 	case err == nil:
 		return problem.BadRequest(fmt.Sprintf("unexpected data after the JSON value at byte offset %d", dec.InputOffset()-int64(len(extra))))
@@ -49,6 +62,24 @@ func DecodeLimit(w http.ResponseWriter, r *http.Request, dst any, maxBytes int64
 		}
 		return problem.BadRequest(fmt.Sprintf("unexpected data after the JSON value at byte offset %d", dec.InputOffset()))
 	}
+}
+
+// nulEscape returns the offset of the first \u0000 escape in valid JSON, or
+// -1. Postgres text cannot hold U+0000, so such a value would fail in the
+// store as a 500. In valid JSON a backslash occurs only inside strings and
+// starts a two-byte escape or a \uXXXX, so skipping the byte after each
+// backslash keeps an escaped backslash followed by "u0000" from matching.
+func nulEscape(b []byte) int {
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if b[i+1] == 'u' && i+6 <= len(b) && string(b[i+2:i+6]) == "0000" {
+			return i
+		}
+		i++ // skip the escaped byte
+	}
+	return -1
 }
 
 func decodeProblem(err error, dec *json.Decoder, maxBytes int64) error {

@@ -151,3 +151,26 @@ func TestPage(t *testing.T) {
 		}
 	}
 }
+
+// Postgres text cannot hold U+0000: a NUL inside any JSON string must be a
+// 400 here, not a 500 from the store. An escaped backslash followed by
+// "u0000" is ordinary text and must pass.
+func TestDecodeRefusesNUL(t *testing.T) {
+	for _, body := range []string{
+		`{"username":"a\u0000b"}`,
+		`{"skills":[{"name":"\u0000"}]}`,
+		`{"username":"x\\\u0000"}`,
+	} {
+		_, p := decodeBody(t, body, DefaultMaxBody)
+		if p == nil || p.Status != 400 || !strings.Contains(p.Detail, "NUL") {
+			t.Fatalf("%s: problem %+v, want 400 naming NUL", body, p)
+		}
+	}
+	got, p := decodeBody(t, `{"username":"C:\\u0000"}`, DefaultMaxBody)
+	if p != nil {
+		t.Fatalf("escaped backslash refused: %+v", p)
+	}
+	if got.Username != `C:\u0000` {
+		t.Fatalf("username %q", got.Username)
+	}
+}

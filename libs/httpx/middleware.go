@@ -4,11 +4,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
@@ -118,6 +122,10 @@ func Middleware(service string, log *slog.Logger, reg *prometheus.Registry, next
 					rec.status = http.StatusInternalServerError
 				}
 			}()
+			if p := unstorableQuery(r.URL.RawQuery); p != nil {
+				problem.Write(rec, req, p)
+				return
+			}
 			next.ServeHTTP(rec, req)
 		}()
 
@@ -218,4 +226,23 @@ func (r *recorder) Flush() {
 		}
 		f.Flush()
 	}
+}
+
+// unstorableQuery refuses a query string whose keys or values hold NUL or
+// invalid UTF-8: handlers pass filters such as ?q= to Postgres as text, which
+// refuses both with an error that would otherwise surface as a 500.
+func unstorableQuery(raw string) *problem.Problem {
+	if raw == "" {
+		return nil
+	}
+	// Malformed pairs are dropped, as r.URL.Query() drops them for handlers.
+	values, _ := url.ParseQuery(raw)
+	for k, vs := range values {
+		for _, s := range append([]string{k}, vs...) {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+				return problem.BadRequest(fmt.Sprintf("query parameter %q must be UTF-8 text without NUL characters", strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?")))
+			}
+		}
+	}
+	return nil
 }

@@ -238,3 +238,22 @@ func TestOps(t *testing.T) {
 		t.Fatalf("ready service answered %d", rec.Code)
 	}
 }
+
+// Query values reach SQL as text parameters; Postgres refuses NUL and invalid
+// UTF-8 with an error that used to surface as a 500.
+func TestMiddlewareRefusesUnstorableQuery(t *testing.T) {
+	f := newFixture(t)
+	for _, q := range []string{"q=%00", "q=a%00b", "q=%ff%fe", "room=%C3", "%00=1"} {
+		rec := f.do("GET", "/tasks/1?"+q, nil)
+		if rec.Code != 400 || rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("%s: got %d %q", q, rec.Code, rec.Header().Get("Content-Type"))
+		}
+		var p struct{ Detail string }
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || !strings.Contains(p.Detail, "UTF-8") {
+			t.Fatalf("%s: detail %q (%v)", q, p.Detail, err)
+		}
+	}
+	if rec := f.do("GET", "/tasks/1?q=caf%C3%A9&limit=5", nil); rec.Code != 200 {
+		t.Fatalf("valid query refused: %d", rec.Code)
+	}
+}
