@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -226,4 +227,55 @@ func TestBuildTeamsUsesTrackRecordOnTies(t *testing.T) {
 	teams := BuildTeams(tasks, staff, m, uuid.New)
 	require.Len(t, teams, 1)
 	require.Equal(t, b, *teams[0].LeadID, "same level: b's good record beats a's prior")
+}
+
+func TestComposeFallsBackToThePreviousSuggestionForStability(t *testing.T) {
+	ev := Event{ID: uuid.New(), CompanyID: uuid.New(), Timezone: "UTC"}
+	ann := uuid.New()
+	d := planner.TaskDraft{Title: "Desk", Area: "infodesk", SlotGroup: "info", Seat: 1, Start: at(8), End: at(10), Priority: 3, Headcount: 1}
+	in := Inputs{Event: ev, Request: Request{Mode: ModePlanAndAssign}, Drafts: []planner.TaskDraft{d},
+		Previous: []ProposedTask{{SlotGroup: "info", AssigneeID: &ann}}, Staff: []Staff{{ID: ann}}, NewID: counter()}
+	c := Compose(in)
+	require.Equal(t, ann.String(), c.Problem.Tasks[0].PreviousAssignee)
+	require.Equal(t, map[string]string{c.Tasks[0].ID.String(): ann.String()}, c.Problem.Existing)
+
+	// Once the task service reports the earlier plan, its (possibly edited) state wins.
+	bob := uuid.New()
+	in.Staff = append(in.Staff, Staff{ID: bob})
+	in.EventTasks = []Task{{ID: uuid.New(), SlotGroup: "info", Source: SourceAI, Approval: ApprovalProposed, AssigneeID: &bob}}
+	c = Compose(in)
+	require.Equal(t, bob.String(), c.Problem.Tasks[0].PreviousAssignee)
+}
+
+// Assemble on a real solve: reasons on every row, track records for assignees, the
+// unassigned with why, metrics from Verify, and a team per staffed area.
+func TestAssembleExplainsARealSolve(t *testing.T) {
+	ev := Event{ID: uuid.New(), CompanyID: uuid.New(), Timezone: "Europe/Berlin"}
+	ann, ben := uuid.New(), uuid.New()
+	drafts := []planner.TaskDraft{
+		{Title: "Sound", Area: "av", SlotGroup: "av", Seat: 1, Start: at(8), End: at(12), Priority: 5, RequiredSkills: []planner.Skill{{Name: "av", MinLevel: 3}}},
+		{Title: "Sound", Area: "av", SlotGroup: "av", Seat: 2, Start: at(8), End: at(12), Priority: 5, RequiredSkills: []planner.Skill{{Name: "av", MinLevel: 3}}},
+		{Title: "Sound", Area: "av", SlotGroup: "av", Seat: 3, Start: at(8), End: at(12), Priority: 5, RequiredSkills: []planner.Skill{{Name: "av", MinLevel: 3}}},
+		{Title: "Doctor", Area: "first-aid", SlotGroup: "fa", Seat: 1, Start: at(8), End: at(12), Priority: 5, RequiredSkills: []planner.Skill{{Name: "medicine", MinLevel: 5}}},
+	}
+	in := Inputs{SuggestionID: uuid.New(), Event: ev, Request: Request{Mode: ModePlanAndAssign, TimeLimit: 200 * time.Millisecond, Seed: 1},
+		Drafts: drafts, Staff: []Staff{{ID: ann, Skills: []Skill{{"AV", 4}}}, {ID: ben, Skills: []Skill{{"av", 3}}}},
+		Learning: learning.Estimate(nil, day, learning.DefaultParams()), NewID: counter()}
+	c := Compose(in)
+	plan, err := solver.Solve(context.Background(), c.Problem)
+	require.NoError(t, err)
+	b := Assemble(c, plan, in)
+	require.Equal(t, 4, b.Metrics.Tasks)
+	require.Equal(t, 2, b.Metrics.Assigned, "two people, three overlapping sound seats")
+	require.Zero(t, b.Metrics.HardViolations)
+	require.Len(t, b.Unassigned, 2)
+	for _, tk := range b.Tasks {
+		require.NotEmpty(t, tk.Reasons)
+		if tk.AssigneeID != nil {
+			require.Contains(t, tk.Reasons, "no history in av yet: newcomer prior 0.50")
+		}
+	}
+	require.Len(t, b.Teams, 1)
+	require.Equal(t, ann, *b.Teams[0].LeadID, "level 4 beats level 3")
+	require.ElementsMatch(t, []uuid.UUID{ann, ben}, b.Teams[0].MemberIDs)
 }

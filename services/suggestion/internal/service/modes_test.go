@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -142,8 +144,10 @@ func TestLongSolveRunsInTheBackground(t *testing.T) {
 	require.NotNil(t, pick(msgs, id).created)
 }
 
-// An LLM endpoint that answers garbage falls back to the built-in planner and says why.
-func TestLLMGarbageFallsBackToBuiltin(t *testing.T) {
+// An LLM endpoint that answers garbage falls back to the built-in planner and says why; a
+// valid answer is used.
+func TestLLMPlannerAndItsFallback(t *testing.T) {
+	answer := "Sure! Here are some tasks: registration, security"
 	calls := 0
 	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls++
@@ -152,7 +156,8 @@ func TestLLMGarbageFallsBackToBuiltin(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"choices":[{"index":0,"message":{"role":"assistant","content":"Sure! Here are some tasks: registration, security"}}]}`))
+		_ = json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+			"message": map[string]any{"role": "assistant", "content": answer}}}})
 	}))
 	t.Cleanup(llm.Close)
 	e := newEnv(t, func(c *config.Config) {
@@ -165,4 +170,23 @@ func TestLLMGarbageFallsBackToBuiltin(t *testing.T) {
 	require.Equal(t, "builtin", r.Body["planner"])
 	require.Contains(t, r.Body["planner_note"], "decode llm drafts")
 	require.NotEmpty(t, r.Body["tasks"])
+
+	// The event runs 07:00-17:00 UTC; the model asks for two greeters in the morning.
+	answer = `{"tasks": [{"title": "Greeters", "description": "Welcome guests", "area": "Registration",
+		"required_skills": [{"name": "registration", "min_level": 1}], "starts_at": "2026-06-01T06:30:00Z",
+		"ends_at": "2026-06-01T10:00:00Z", "priority": 4, "headcount": 2, "slot_group": "greet"}]}`
+	r = e.do(w.org, "POST", "/organizer/events/"+w.event+"/ai/suggest", map[string]any{"time_limit_ms": 200})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	require.Equal(t, 2, calls)
+	require.Equal(t, "llm", r.Body["planner"])
+	require.Nil(t, r.Body["planner_note"])
+	tasks := r.Body["tasks"].([]any)
+	require.Len(t, tasks, 2, "headcount 2 is two one-person tasks")
+	for i, raw := range tasks {
+		tk := raw.(map[string]any)
+		require.Equal(t, fmt.Sprintf("Greeters #%d/2", i+1), tk["title"], "Expand numbers the seats")
+		require.Equal(t, "llm:greet", tk["slot_group"])
+	}
+	require.EqualValues(t, 0, r.Body["metrics"].(map[string]any)["hard_violations"])
+	verify(t, w, r.Body, nil)
 }
