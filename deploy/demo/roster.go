@@ -116,6 +116,8 @@ var patterns = []struct {
 // gives the optimiser room when the busy hours of two areas collide. Levels
 // below the planner's minimum happen on secondary skills, as in real teams.
 //
+// Every skill of the mix ends with at least MinHolders qualified people.
+//
 // Availability: about 60% (BuildShare) arrive for the build day(s); most work every
 // event day; about a fifth miss one day in the middle and a tenth leave
 // before the last day. Daily hour limits are 8-10.
@@ -150,7 +152,68 @@ func Roster(opts Options) ([]Member, error) {
 		m.Availability = availability(rng, days, opts.BuildDays, build, opts.Timezone)
 		out = append(out, m)
 	}
+	ensureHolders(rng, out, mix)
 	return out, nil
+}
+
+// MinHolders is the fewest people who reach the required level of each skill
+// in the mix (fewer when the roster is smaller): one holder cannot cover a
+// day, and a small crew drawn by proportion alone may get just one.
+const MinHolders = 3
+
+// ensureHolders tops up skills with fewer than MinHolders qualified people by
+// training people who hold fewer than three skills (at the required level,
+// or raising a lower level to it), picked at random.
+func ensureHolders(rng *rand.Rand, members []Member, mix []Share) {
+	for _, sh := range mix {
+		if sh.Skill == "" || sh.Weight <= 0 {
+			continue
+		}
+		need := RequiredLevel[sh.Skill]
+		if need == 0 {
+			need = 1
+		}
+		want := min(MinHolders, len(members))
+		have := 0
+		var candidates []int
+		for i, m := range members {
+			lv := levelOf(m, sh.Skill)
+			switch {
+			case lv >= need:
+				have++
+			case lv > 0 || len(m.Skills) < 3:
+				candidates = append(candidates, i)
+			}
+		}
+		rng.Shuffle(len(candidates), func(a, b int) { candidates[a], candidates[b] = candidates[b], candidates[a] })
+		for _, i := range candidates {
+			if have >= want {
+				break
+			}
+			setLevel(&members[i], sh.Skill, need)
+			have++
+		}
+	}
+}
+
+func levelOf(m Member, skill string) int {
+	for _, s := range m.Skills {
+		if s.Name == skill {
+			return s.Level
+		}
+	}
+	return 0
+}
+
+func setLevel(m *Member, skill string, level int) {
+	for i := range m.Skills {
+		if m.Skills[i].Name == skill {
+			m.Skills[i].Level = max(m.Skills[i].Level, level)
+			return
+		}
+	}
+	m.Skills = append(m.Skills, Skill{Name: skill, Level: level})
+	sort.Slice(m.Skills, func(i, j int) bool { return m.Skills[i].Name < m.Skills[j].Name })
 }
 
 func (o Options) check() error {
@@ -393,5 +456,16 @@ func Holders(members []Member) map[string]int {
 			}
 		}
 	}
+	return out
+}
+
+// MixOf builds a mix from skill → weight ("" is work without a skill), in
+// name order so that the same map always gives the same roster.
+func MixOf(weights map[string]float64) []Share {
+	out := make([]Share, 0, len(weights))
+	for s, w := range weights {
+		out = append(out, Share{Skill: s, Weight: w})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Skill < out[j].Skill })
 	return out
 }

@@ -278,3 +278,31 @@ func TestBuildShare(t *testing.T) {
 		t.Error("BuildShare 1.5 accepted")
 	}
 }
+
+func TestMixOfIsOrdered(t *testing.T) {
+	got := MixOf(map[string]float64{"video": 1, "": 2, "av": 3})
+	want := []Share{{"", 2}, {"av", 3}, {"video", 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("MixOf = %v, want %v", got, want)
+	}
+}
+
+func TestSmallRostersGetMinHolders(t *testing.T) {
+	o := congress(t, 1)
+	o.Size = 12
+	for seed := uint64(1); seed <= 20; seed++ {
+		o.Seed = seed
+		r := mustRoster(t, o)
+		h := Holders(r)
+		for _, sh := range ConferenceMix {
+			if sh.Skill != "" && h[sh.Skill] < MinHolders {
+				t.Errorf("seed %d: %d qualified %s holders, want at least %d", seed, h[sh.Skill], sh.Skill, MinHolders)
+			}
+		}
+		for _, m := range r {
+			if len(m.Skills) > 3 {
+				t.Errorf("seed %d: %s holds %d skills", seed, m.Username, len(m.Skills))
+			}
+		}
+	}
+}
