@@ -81,12 +81,14 @@ func TestBatches(t *testing.T) {
 
 func TestDerivedStatus(t *testing.T) {
 	other := uuid.New()
-	ready := Suggestion{Status: StatusReady}
+	ready := Suggestion{Status: StatusReady, NewTaskCount: 4}
 	require.Equal(t, StatusReady, ready.DerivedStatus(TaskCounts{}))
 	require.Equal(t, StatusReady, ready.DerivedStatus(TaskCounts{Proposed: 1, Approved: 3}))
 	require.Equal(t, StatusApproved, ready.DerivedStatus(TaskCounts{Approved: 3, Rejected: 1}))
+	require.Equal(t, StatusApproved, ready.DerivedStatus(TaskCounts{Approved: 2, Rejected: 1, Deleted: 1}))
+	require.Equal(t, StatusReady, ready.DerivedStatus(TaskCounts{Approved: 3}), "one task not reported yet")
 	require.Equal(t, StatusReady, ready.DerivedStatus(TaskCounts{Rejected: 4}))
-	sup := Suggestion{Status: StatusReady, SupersededBy: &other}
+	sup := Suggestion{Status: StatusReady, SupersededBy: &other, NewTaskCount: 2}
 	require.Equal(t, StatusSuperseded, sup.DerivedStatus(TaskCounts{Proposed: 2}))
 	require.Equal(t, StatusApproved, sup.DerivedStatus(TaskCounts{Approved: 2}))
 	require.Equal(t, StatusRunning, Suggestion{Status: StatusRunning}.DerivedStatus(TaskCounts{Approved: 2}))

@@ -82,6 +82,7 @@ type Suggestion struct {
 	Status       string // stored status: running, ready or failed
 	Planner      string
 	TaskCount    int
+	NewTaskCount int
 	Body         *Body
 	Error        string
 	Supersedes   []uuid.UUID
@@ -90,26 +91,38 @@ type Suggestion struct {
 	UpdatedAt    time.Time
 }
 
-// TaskCounts are the read model's counts of a suggestion's tasks by approval.
+// TaskCounts are the read model's counts of a suggestion's tasks by approval (Deleted: removed
+// by the task service since).
 type TaskCounts struct {
-	Proposed, Approved, Rejected int
+	Proposed, Approved, Rejected, Deleted int
 }
 
 // DerivedStatus is what clients see: a ready suggestion is approved once the task service
-// reports its tasks approved (at least one approved and none still proposed; rejected
-// exceptions do not hold it back), and superseded once a later suggestion replaced it
-// before that.
+// reports all of its new tasks decided and at least one approved (rejected exceptions do not
+// hold it back; a task still unreported does), and superseded once a later suggestion
+// replaced it before that.
 func (s Suggestion) DerivedStatus(c TaskCounts) string {
 	if s.Status != StatusReady {
 		return s.Status
 	}
-	if c.Approved > 0 && c.Proposed == 0 {
+	if c.Approved > 0 && c.Proposed == 0 && c.Approved+c.Rejected+c.Deleted >= s.NewTaskCount {
 		return StatusApproved
 	}
 	if s.SupersededBy != nil {
 		return StatusSuperseded
 	}
 	return StatusReady
+}
+
+// NewTasks counts the tasks the task service will create from the body.
+func (b Body) NewTasks() int {
+	n := 0
+	for _, t := range b.Tasks {
+		if !t.Existing {
+			n++
+		}
+	}
+	return n
 }
 
 // BatchSize is the most tasks in one suggestion.tasks_proposed message.

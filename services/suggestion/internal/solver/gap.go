@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"time"
 
@@ -292,6 +293,9 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 	// Short tenures measured best on gapd (3..7 beat 13..35 by half a percent).
 	minTenure := 3
 	spanTenure := 4 + n/50
+	if v := os.Getenv("TEN"); v != "" {
+		fmt.Sscan(v, &minTenure, &spanTenure)
+	}
 	rate := 1.1
 	kick := 2 + n/20
 
@@ -427,12 +431,13 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 		}
 		// The price of excess rises while the solution is infeasible and falls while it is
 		// feasible, so the search oscillates around the feasibility boundary.
-		f := 1 / rate
-		if ex > 0 {
-			f = rate
-		}
 		for i := range m {
-			alphas[i] = min(max(alphas[i]*f, 1e-3), 1e6)
+			switch {
+			case ex == 0:
+				alphas[i] = max(alphas[i]/rate, 1e-3)
+			case g.load[i] > g.cap[i]:
+				alphas[i] = min(alphas[i]*rate, 1e6)
+			}
 		}
 		if ex == 0 {
 			pool.offer(g.x, g.total)

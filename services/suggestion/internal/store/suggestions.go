@@ -89,25 +89,29 @@ func publish(ctx context.Context, tx pgx.Tx, typ string, eventID uuid.UUID, data
 	return nil
 }
 
-const suggestionCols = `id, event_id, company_id, created_by, mode, status, planner, task_count, body, error, supersedes,
+const suggestionCols = `id, event_id, company_id, created_by, mode, status, planner, task_count, new_task_count, body, error, supersedes,
 	superseded_by, created_at, updated_at`
 
 const (
 	sqlInsertSuggestion = `INSERT INTO suggestions (id, event_id, company_id, created_by, mode, status, planner, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`
 	sqlLockEvent = `SELECT pg_advisory_xact_lock(hashtextextended('suggestion:' || $1::text, 0))`
-	// Earlier suggestions of the event that are not approved yet (a ready one with at least one
-	// approved and no proposed task is approved; see domain.Suggestion.DerivedStatus).
+	// Earlier suggestions of the event that are not approved yet (the rule of
+	// domain.Suggestion.DerivedStatus, in SQL).
 	sqlToSupersede = `SELECT s.id FROM suggestions s
+		LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE approval = 'proposed' AND NOT deleted) AS proposed,
+				count(*) FILTER (WHERE approval = 'approved' AND NOT deleted) AS approved,
+				count(*) FILTER (WHERE approval IN ('approved', 'rejected') OR deleted) AS decided
+			FROM tasks t WHERE t.suggestion_id = s.id) c ON true
 		WHERE s.event_id = $1 AND s.id <> $2 AND s.status = 'ready' AND s.superseded_by IS NULL
-		  AND NOT (EXISTS (SELECT 1 FROM tasks t WHERE t.suggestion_id = s.id AND NOT t.deleted AND t.approval = 'approved')
-		       AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.suggestion_id = s.id AND NOT t.deleted AND t.approval = 'proposed'))
+		  AND NOT (c.approved > 0 AND c.proposed = 0 AND c.decided >= s.new_task_count)
 		ORDER BY s.created_at, s.id`
 	sqlMarkSuperseded = `UPDATE suggestions SET superseded_by = $2, updated_at = $3 WHERE id = ANY($1)`
 	sqlUpsertReady    = `INSERT INTO suggestions (id, event_id, company_id, created_by, mode, status, planner, task_count, body,
-			supersedes, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $9, $10, $11)
+			supersedes, created_at, updated_at, new_task_count)
+		VALUES ($1, $2, $3, $4, $5, 'ready', $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (id) DO UPDATE SET status = 'ready', planner = excluded.planner, task_count = excluded.task_count,
+			new_task_count = excluded.new_task_count,
 			body = excluded.body, supersedes = excluded.supersedes, updated_at = excluded.updated_at
 		WHERE suggestions.status = 'running'`
 	sqlFail          = `UPDATE suggestions SET status = 'failed', error = $2, updated_at = $3 WHERE id = $1 AND status = 'running'`
@@ -151,7 +155,7 @@ func (s *Store) SaveReady(ctx context.Context, sg domain.Suggestion) (domain.Sug
 			return fmt.Errorf("encode suggestion %s: %w", sg.ID, err)
 		}
 		tag, err := tx.Exec(ctx, sqlUpsertReady, sg.ID, sg.EventID, sg.CompanyID, sg.CreatedBy, sg.Mode, sg.Planner,
-			len(sg.Body.Tasks), body, sg.Supersedes, sg.CreatedAt, sg.UpdatedAt)
+			len(sg.Body.Tasks), body, sg.Supersedes, sg.CreatedAt, sg.UpdatedAt, sg.Body.NewTasks())
 		if err != nil {
 			return fmt.Errorf("store suggestion %s: %w", sg.ID, err)
 		}
@@ -168,7 +172,7 @@ func (s *Store) SaveReady(ctx context.Context, sg domain.Suggestion) (domain.Sug
 	if err != nil {
 		return sg, err
 	}
-	sg.Status, sg.TaskCount = domain.StatusReady, len(sg.Body.Tasks)
+	sg.Status, sg.TaskCount, sg.NewTaskCount = domain.StatusReady, len(sg.Body.Tasks), sg.Body.NewTasks()
 	return sg, nil
 }
 
@@ -254,7 +258,7 @@ func (s *Store) LatestReady(ctx context.Context, eventID uuid.UUID) (*domain.Sug
 
 // Summary columns leave the body out, except its metrics.
 const (
-	summaryCols = `id, event_id, company_id, created_by, mode, status, planner, task_count,
+	summaryCols = `id, event_id, company_id, created_by, mode, status, planner, task_count, new_task_count,
 		CASE WHEN body IS NULL THEN NULL ELSE jsonb_build_object('metrics', body->'metrics', 'teams', body->'teams') END,
 		error, supersedes, superseded_by, created_at, updated_at`
 	sqlListSuggestions = `SELECT ` + summaryCols + ` FROM suggestions WHERE event_id = $1
@@ -296,7 +300,7 @@ func (s *Store) Suggestions(ctx context.Context, eventID uuid.UUID, limit int, c
 func scanSuggestion(r pgx.CollectableRow) (domain.Suggestion, error) {
 	var sg domain.Suggestion
 	var body []byte
-	if err := r.Scan(&sg.ID, &sg.EventID, &sg.CompanyID, &sg.CreatedBy, &sg.Mode, &sg.Status, &sg.Planner, &sg.TaskCount,
+	if err := r.Scan(&sg.ID, &sg.EventID, &sg.CompanyID, &sg.CreatedBy, &sg.Mode, &sg.Status, &sg.Planner, &sg.TaskCount, &sg.NewTaskCount,
 		&body, &sg.Error, &sg.Supersedes, &sg.SupersededBy, &sg.CreatedAt, &sg.UpdatedAt); err != nil {
 		return sg, err
 	}
@@ -309,9 +313,10 @@ func scanSuggestion(r pgx.CollectableRow) (domain.Suggestion, error) {
 	return sg, nil
 }
 
-const sqlCounts = `SELECT suggestion_id, count(*) FILTER (WHERE approval = 'proposed'),
-		count(*) FILTER (WHERE approval = 'approved'), count(*) FILTER (WHERE approval = 'rejected')
-	FROM tasks WHERE suggestion_id = ANY($1) AND NOT deleted GROUP BY suggestion_id`
+const sqlCounts = `SELECT suggestion_id, count(*) FILTER (WHERE approval = 'proposed' AND NOT deleted),
+		count(*) FILTER (WHERE approval = 'approved' AND NOT deleted), count(*) FILTER (WHERE approval = 'rejected' AND NOT deleted),
+		count(*) FILTER (WHERE deleted)
+	FROM tasks WHERE suggestion_id = ANY($1) GROUP BY suggestion_id`
 
 // Counts answers the read model's approval counts of the suggestions' tasks.
 func (s *Store) Counts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.TaskCounts, error) {
@@ -327,7 +332,7 @@ func (s *Store) Counts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]doma
 	for rows.Next() {
 		var id uuid.UUID
 		var c domain.TaskCounts
-		if err := rows.Scan(&id, &c.Proposed, &c.Approved, &c.Rejected); err != nil {
+		if err := rows.Scan(&id, &c.Proposed, &c.Approved, &c.Rejected, &c.Deleted); err != nil {
 			return nil, fmt.Errorf("count tasks of suggestions: %w", err)
 		}
 		out[id] = c
