@@ -127,8 +127,10 @@ func TestProcessesSettings(t *testing.T) {
 		if got := env(s, pr.prefix+"_HTTP_ADDR"); got != ":"+pr.port {
 			t.Errorf("%s: %s_HTTP_ADDR = %q, want :%s", pr.name, pr.prefix, got, pr.port)
 		}
+		if got, want := env(s, "JWKS_URL"), "http://identity:8101/.well-known/jwks.json"; pr.name != "identity" && got != want {
+			t.Errorf("%s: JWKS_URL = %q, want %q", pr.name, got, want)
+		}
 		for key, want := range map[string]string{
-			"JWKS_URL":                    "http://identity:8101/.well-known/jwks.json",
 			"JWT_ISSUER":                  "eventai-identity",
 			"JWT_AUDIENCE":                "eventai",
 			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector:4318",
