@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // parser holds what the format readers share: the zone used for local times,
@@ -105,6 +106,7 @@ func (p *parser) add(s *Schedule, path string, ses Session) error {
 }
 
 func (p *parser) finish(s *Schedule) error {
+	p.checkText(s)
 	if len(p.problems) > 0 {
 		return &ValidationError{Problems: p.problems, Truncated: p.truncated}
 	}
@@ -133,6 +135,35 @@ func (p *parser) finish(s *Schedule) error {
 		s.Sessions = []Session{}
 	}
 	return nil
+}
+
+// checkText reports every string that Postgres text cannot hold (NUL, or
+// bytes that are not UTF-8): JSON can carry \u0000 and iCalendar any byte,
+// and such a value would otherwise fail in the store as a 500.
+func (p *parser) checkText(s *Schedule) {
+	check := func(path, v string) {
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			p.addf(path, "must be UTF-8 text without NUL characters")
+		}
+	}
+	check("title", s.Title)
+	check("timezone", s.Timezone)
+	for i, r := range s.Rooms {
+		check(fmt.Sprintf("rooms[%d]", i), r)
+	}
+	for i, ses := range s.Sessions {
+		at := fmt.Sprintf("sessions[%d]", i)
+		check(at+".guid", ses.ExternalID)
+		check(at+".room", ses.Room)
+		check(at+".track", ses.Track)
+		check(at+".title", ses.Title)
+		check(at+".subtitle", ses.Subtitle)
+		check(at+".type", ses.Type)
+		check(at+".language", ses.Language)
+		for j, sp := range ses.Speakers {
+			check(fmt.Sprintf("%s.speakers[%d]", at, j), sp)
+		}
+	}
 }
 
 // timing turns the time fields of a frab/C3VOC event into a UTC window.
