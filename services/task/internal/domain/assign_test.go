@@ -142,7 +142,7 @@ func TestApplyEdit(t *testing.T) {
 
 func TestNewManualTasks(t *testing.T) {
 	ev, co := uuid.New(), uuid.New()
-	d := Draft{Title: " Security ", StartsAt: at(8, 0), EndsAt: at(10, 0),
+	d := Draft{Title: " Security ", StartsAt: at(8, 0), EndsAt: at(10, 0), Priority: 2,
 		RequiredSkills: []Skill{{Name: "Security", MinLevel: 2}, {Name: "security", MinLevel: 4}}}
 	tasks, err := NewManualTasks(d, ev, co, 3, nil, now)
 	require.NoError(t, err)
@@ -153,15 +153,21 @@ func TestNewManualTasks(t *testing.T) {
 		require.Equal(t, "Security", task.Title)
 		require.Equal(t, ApprovalApproved, task.Approval)
 		require.Equal(t, SourceManual, task.Source)
-		require.Equal(t, DefaultPriority, task.Priority)
+		require.Equal(t, 2, task.Priority)
 		require.Equal(t, []Skill{{Name: "Security", MinLevel: 4}}, task.RequiredSkills)
 	}
 	require.NotEqual(t, tasks[0].ID, tasks[1].ID)
 
-	one, err := NewManualTasks(d, ev, co, 0, nil, now)
+	one, err := NewManualTasks(d, ev, co, 1, nil, now)
 	require.NoError(t, err)
 	require.Len(t, one, 1)
 	require.Nil(t, one[0].SlotGroup)
+	_, err = NewManualTasks(d, ev, co, 0, nil, now)
+	require.ErrorContains(t, err, "headcount", "0 is out of range, not a default (the transport fills defaults)")
+	zero := d
+	zero.Priority = 0
+	_, err = NewManualTasks(zero, ev, co, 1, nil, now)
+	require.ErrorContains(t, err, "priority")
 
 	who := uuid.New()
 	_, err = NewManualTasks(d, ev, co, 2, &who, now)

@@ -221,9 +221,6 @@ func (d *Draft) Validate() error {
 	validText(&e, "title", d.Title, 1, MaxTitleLen)
 	validText(&e, "description", d.Description, 0, MaxDescriptionLen)
 	validText(&e, "area", d.Area, 0, MaxAreaLen)
-	if d.Priority == 0 {
-		d.Priority = DefaultPriority
-	}
 	if d.Priority < 1 || d.Priority > 5 {
 		e.add("priority", "must be between 1 and 5")
 	}
@@ -259,9 +256,6 @@ func validWindow(start, end time.Time) errs {
 func NewManualTasks(d Draft, eventID, companyID uuid.UUID, headcount int, assignee *uuid.UUID, now time.Time) ([]Task, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
-	}
-	if headcount == 0 {
-		headcount = 1
 	}
 	if headcount < 1 || headcount > MaxHeadcount {
 		return nil, Invalid("headcount", "must be between 1 and %d", MaxHeadcount)

@@ -229,6 +229,9 @@ func TestBadInput(t *testing.T) {
 		{`{"title": "x", "starts_at": "2026-09-14T09:00:00Z", "ends_at": "2026-09-14T10:00:00Z", "priority": 7}`, 422, "priority"},
 		{`{"title": "x", "starts_at": "2026-09-14T09:00:00Z", "ends_at": "2026-09-14T10:00:00Z", "headcount": 500}`, 422, "headcount"},
 		{`{"title": 5}`, 422, "title"},
+		// An explicit 0 is out of range, not "use the default".
+		{`{"title": "x", "starts_at": "2026-09-14T09:00:00Z", "ends_at": "2026-09-14T10:00:00Z", "priority": 0}`, 422, "priority"},
+		{`{"title": "x", "starts_at": "2026-09-14T09:00:00Z", "ends_at": "2026-09-14T10:00:00Z", "headcount": 0}`, 422, "headcount"},
 	}
 	for _, c := range cases {
 		r := h.do("POST", path, org, c.body)

@@ -235,10 +235,19 @@ type createRequest struct {
 	RequiredSkills []domain.Skill `json:"required_skills"`
 	StartsAt       time.Time      `json:"starts_at"`
 	EndsAt         time.Time      `json:"ends_at"`
-	Priority       int            `json:"priority"`
+	Priority       *int           `json:"priority"`
 	Area           string         `json:"area"`
 	AssigneeID     *uuid.UUID     `json:"assignee_id"`
-	Headcount      int            `json:"headcount"`
+	Headcount      *int           `json:"headcount"`
+}
+
+// orDefault is *p, or def when the field was left out: an explicit 0 stays 0
+// so that validation refuses it instead of silently using the default.
+func orDefault(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
 }
 
 // create adds manual tasks: one task answers the task; headcount > 1 answers them as a list.
@@ -260,8 +269,8 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 	}
 	tasks, err := h.app.CreateTasks(r.Context(), actor, eventID, app.NewTask{
 		Draft: domain.Draft{Title: req.Title, Description: req.Description, RequiredSkills: req.RequiredSkills,
-			StartsAt: req.StartsAt, EndsAt: req.EndsAt, Priority: req.Priority, Area: req.Area},
-		Headcount: req.Headcount, Assignee: req.AssigneeID,
+			StartsAt: req.StartsAt, EndsAt: req.EndsAt, Priority: orDefault(req.Priority, domain.DefaultPriority), Area: req.Area},
+		Headcount: orDefault(req.Headcount, 1), Assignee: req.AssigneeID,
 	})
 	if err != nil {
 		h.fail(w, r, err)
