@@ -382,12 +382,13 @@ func (s *Service) UpdateUser(ctx context.Context, actor, id uuid.UUID, p domain.
 	return u, nil
 }
 
-// DeleteUser soft-deletes a user; actor is the admin doing it.
-func (s *Service) DeleteUser(ctx context.Context, actor, id uuid.UUID) error {
+// DeleteUser soft-deletes a user; actor is the admin doing it. A non-nil version (If-Match) must
+// be the user's current one.
+func (s *Service) DeleteUser(ctx context.Context, actor, id uuid.UUID, version *int64) error {
 	if actor == id {
 		return ErrSelfDelete
 	}
-	if err := s.store.DeleteUser(ctx, id); err != nil {
+	if err := s.store.DeleteUser(ctx, id, version); err != nil {
 		return err
 	}
 	s.flush(ctx)

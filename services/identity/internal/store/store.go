@@ -265,9 +265,22 @@ const deleteUserSQL = `UPDATE users SET deleted_at = $2, is_active = false, vers
 	WHERE id = $1 AND deleted_at IS NULL RETURNING ` + userCols
 
 // DeleteUser soft-deletes a user (the row stays, its username and email stay reserved), revokes
-// its refresh tokens and publishes user.deleted.
-func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) error {
+// its refresh tokens and publishes user.deleted. With a version (If-Match), a user changed
+// meanwhile is not deleted: ErrStaleVersion.
+func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, version *int64) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if version != nil {
+			cur, err := scanUser(tx.QueryRow(ctx, lockUserSQL, id))
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("user %s: %w", id, domain.ErrNotFound)
+			}
+			if err != nil {
+				return fmt.Errorf("lock user %s: %w", id, err)
+			}
+			if cur.Version != *version {
+				return fmt.Errorf("delete user %s: %w: have %d, got %d", id, domain.ErrStaleVersion, cur.Version, *version)
+			}
+		}
 		now := s.ts()
 		u, err := scanUser(tx.QueryRow(ctx, deleteUserSQL, id, now))
 		if errors.Is(err, pgx.ErrNoRows) {

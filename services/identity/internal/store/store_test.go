@@ -165,8 +165,8 @@ func TestDeleteKeepsNamesReserved(t *testing.T) {
 	ctx := context.Background()
 	u, err := s.CreateUser(ctx, newUser("eve"))
 	require.NoError(t, err)
-	require.NoError(t, s.DeleteUser(ctx, u.ID))
-	require.ErrorIs(t, s.DeleteUser(ctx, u.ID), domain.ErrNotFound)
+	require.NoError(t, s.DeleteUser(ctx, u.ID, nil))
+	require.ErrorIs(t, s.DeleteUser(ctx, u.ID, nil), domain.ErrNotFound)
 	_, err = s.GetUser(ctx, u.ID)
 	require.ErrorIs(t, err, domain.ErrNotFound)
 	_, err = s.GetByLogin(ctx, "eve")
@@ -197,7 +197,7 @@ func TestListFiltersAndKeyset(t *testing.T) {
 	}
 	gone, err := s.CreateUser(ctx, newUser("foxtrot"))
 	require.NoError(t, err)
-	require.NoError(t, s.DeleteUser(ctx, gone.ID))
+	require.NoError(t, s.DeleteUser(ctx, gone.ID, nil))
 
 	names := func(f store.Filter) []string {
 		us, _, err := s.ListUsers(ctx, f)

@@ -238,3 +238,26 @@ func TestUpdateMe(t *testing.T) {
 	require.Equal(t, http.StatusOK, f.login("kim", "new-password-1").Status)
 	require.Equal(t, http.StatusConflict, f.do("PUT", "/auth/me", tok, map[string]any{"full_name": "x", "version": 1}).Status)
 }
+
+// A DELETE with If-Match is conditional like a PUT: a stale version is a 409
+// and the user stays; a malformed one is a 400.
+func TestDeleteUserHonoursIfMatch(t *testing.T) {
+	f := newFixture(t, false)
+	tok := f.admin()
+	res := f.do("POST", "/admin/users", tok, map[string]any{"username": "dora", "email": "dora@example.com", "password": "password1", "role": "staff"})
+	require.Equal(t, http.StatusCreated, res.Status, string(res.Raw))
+	id := str(res.Body, "id")
+	res = f.do("PUT", "/admin/users/"+id, tok, map[string]any{"full_name": "Dora", "version": 1})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Raw))
+
+	require.Equal(t, http.StatusConflict, f.do("DELETE", "/admin/users/"+id, tok, nil, "If-Match", `"1"`).Status)
+	require.Equal(t, http.StatusBadRequest, f.do("DELETE", "/admin/users/"+id, tok, nil, "If-Match", `soon`).Status)
+	got := f.do("GET", "/admin/users/"+id, tok, nil)
+	require.Equal(t, http.StatusOK, got.Status, "a refused delete leaves the user")
+	require.Equal(t, "Dora", got.Body["full_name"])
+	require.Equal(t, http.StatusOK, f.login("dora", "password1").Status)
+
+	require.Equal(t, http.StatusNoContent, f.do("DELETE", "/admin/users/"+id, tok, nil, "If-Match", `"2"`).Status)
+	require.Equal(t, http.StatusNotFound, f.do("GET", "/admin/users/"+id, tok, nil).Status)
+	require.Equal(t, http.StatusNotFound, f.do("DELETE", "/admin/users/"+id, tok, nil, "If-Match", `"3"`).Status)
+}

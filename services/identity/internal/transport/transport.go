@@ -456,7 +456,12 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, r, problem.NotFound("no such user"))
 		return
 	}
-	if err := h.app.DeleteUser(r.Context(), caller(r).UserID, id); err != nil {
+	v, err := ifMatch(r, nil)
+	if err != nil {
+		h.writeErr(w, r, err)
+		return
+	}
+	if err := h.app.DeleteUser(r.Context(), caller(r).UserID, id, v); err != nil {
 		h.writeErr(w, r, err)
 		return
 	}
