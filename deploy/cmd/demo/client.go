@@ -102,7 +102,8 @@ func (c *client) do(ctx context.Context, method, path string, body any, contentT
 		}
 		if out != nil && len(raw) > 0 {
 			if err := json.Unmarshal(raw, out); err != nil {
-				return resp.StatusCode, fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+				return resp.StatusCode, fmt.Errorf("%s %s: decode %d-byte answer (status %d, Content-Length %q) %q: %w",
+					method, path, len(raw), resp.StatusCode, resp.Header.Get("Content-Length"), raw[:min(len(raw), 200)], err)
 			}
 		}
 		return resp.StatusCode, nil

@@ -234,6 +234,11 @@ func (d *demoRun) createPeople(ctx context.Context) (string, error) {
 					"full_name": m.FullName, "company_ids": []string{d.companyID}, "skills": m.Skills,
 					"availability": m.Availability, "max_hours_per_day": m.MaxHoursPerDay,
 				})
+				if err == nil && u.Username != m.Username {
+					// Seen on a gateway that reused a pooled response buffer: refuse to
+					// record the wrong id under this name.
+					err = fmt.Errorf("the answer is the user %q, not %q: the gateway returned another request's answer", u.Username, m.Username)
+				}
 				mu2.Lock()
 				if err != nil && first == nil {
 					first = fmt.Errorf("create %s: %w", m.Username, err)
