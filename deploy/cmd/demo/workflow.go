@@ -522,10 +522,26 @@ func (d *demoRun) approve(ctx context.Context) (string, error) {
 		return "", errors.New("nothing was approved")
 	}
 	note := fmt.Sprintf("%d approved, %d skipped", len(r.Approved), len(r.Skipped))
-	if c, err := d.counts(ctx); err == nil {
-		note += fmt.Sprintf("; manager's view: %d proposed, %d approved", c.TasksProposed, c.TasksApproved)
+	// The manager's event list counts tasks from the task topic: it converges
+	// shortly after the approval, which is worth showing.
+	start := time.Now()
+	for {
+		c, err := d.counts(ctx)
+		if err != nil {
+			return "", err
+		}
+		if c.TasksApproved >= len(r.Approved) {
+			return note + fmt.Sprintf("; the manager's event list shows %d approved %d ms later", c.TasksApproved, time.Since(start).Milliseconds()), nil
+		}
+		if time.Since(start) > 60*time.Second {
+			return note + fmt.Sprintf("; the manager's event list still shows %d approved after 60 s", c.TasksApproved), nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(pollEvery / 2):
+		}
 	}
-	return note, nil
 }
 
 // moveTasks logs in as a few assignees and moves one task each through
@@ -537,16 +553,17 @@ func (d *demoRun) moveTasks(ctx context.Context) (string, error) {
 	// The earliest task of the first few assignees, in a stable order.
 	tasks := append([]taskJSON(nil), d.suggestion.Tasks...)
 	sort.SliceStable(tasks, func(i, j int) bool { return tasks[i].StartsAt.Before(tasks[j].StartsAt) })
-	seen := map[string]bool{}
+	// One person per area, so the moves show different kinds of work.
+	seen, areas := map[string]bool{}, map[string]bool{}
 	var people []string
 	for _, t := range tasks {
-		if t.AssigneeID == nil || seen[*t.AssigneeID] {
+		if t.AssigneeID == nil || seen[*t.AssigneeID] || areas[t.Area] {
 			continue
 		}
 		if _, ok := d.staff[*t.AssigneeID]; !ok {
 			continue
 		}
-		seen[*t.AssigneeID] = true
+		seen[*t.AssigneeID], areas[t.Area] = true, true
 		people = append(people, *t.AssigneeID)
 		if len(people) == d.cfg.moves {
 			break
@@ -593,7 +610,7 @@ func (d *demoRun) moveTasks(ctx context.Context) (string, error) {
 			}
 			t = got
 		}
-		notes = append(notes, fmt.Sprintf("%s (%s) %q done", m.FullName, m.Username, shorten(t.Title, 40)))
+		notes = append(notes, fmt.Sprintf("%s (%s): %q done", m.FullName, m.Username, shorten(t.Title, 70)))
 	}
 	fmt.Fprintf(d.out, "  %s\n", strings.Join(notes, "\n  "))
 	return fmt.Sprintf("%d staff, pending → in_progress → done", len(people)), nil
