@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"time"
 
@@ -75,9 +74,19 @@ func SolveGAP(ctx context.Context, inst gap.Instance, opt GAPOptions) (GAPResult
 		if opt.MaxIterations > 0 {
 			first.MaxIterations = min(first.MaxIterations, opt.MaxIterations)
 		}
-		res = g.tabu(ctx, deadline, lb, first)
+		res = g.tabu(ctx, minTime(deadline, start.Add(opt.TimeLimit/10)), lb, first)
 		if res.Feasible {
-			lb = max(lb, g.knapsackBound(res.Cost, start.Add(opt.TimeLimit/4)))
+			// The relaxation's knapsack packings, repaired, are plans of a different shape
+			// than the search's; the best one seeds the rest of the search when it wins.
+			bestPlan := res.Assign
+			bestCost := res.Cost
+			klb := g.knapsackBound(res.Cost, minTime(deadline, time.Now().Add(opt.TimeLimit/4)), func(x []int, cost int) {
+				if cost < bestCost {
+					bestPlan, bestCost = append([]int(nil), x...), cost
+				}
+			})
+			lb = max(lb, klb)
+			res.Assign, res.Cost = bestPlan, bestCost
 			if res.Cost > lb && (opt.MaxIterations <= 0 || res.Iterations < opt.MaxIterations) {
 				rest := opt
 				if opt.MaxIterations > 0 {
@@ -293,9 +302,6 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 	// Short tenures measured best on gapd (3..7 beat 13..35 by half a percent).
 	minTenure := 3
 	spanTenure := 4 + n/50
-	if v := os.Getenv("TEN"); v != "" {
-		fmt.Sscan(v, &minTenure, &spanTenure)
-	}
 	rate := 1.1
 	kick := 2 + n/20
 
@@ -580,7 +586,7 @@ func (g *gapSearch) relink(p *elitePool, alphas []float64) bool {
 // knapsackCellLimit caps the dynamic-programming table of one knapsack bound iteration
 // (jobs × Σ capacities): gap1–gap12 and the 100-job gapa–gapc problems fit; the others would
 // spend on the bound the time their search needs.
-const knapsackCellLimit = 300_000
+const knapsackCellLimit = 2_000_000
 
 func (g *gapSearch) knapsackCells() int {
 	cells := 0
@@ -594,7 +600,10 @@ func (g *gapSearch) knapsackCells() int {
 // L(u) = Σ_j u_j − Σ_i max{Σ_j (u_j − c_ij) x_ij : Σ_j r_ij x_ij ≤ b_i}, each agent a 0-1
 // knapsack solved exactly by dynamic programming. It is at least the LP bound and on small GAPs
 // usually within a unit or two of the optimum. Subgradient steps use the upper bound ub.
-func (g *gapSearch) knapsackBound(ub int, deadline time.Time) int {
+//
+// onPlan, when set, receives each iteration's packing repaired into a feasible plan (a job
+// packed twice stays with its cheaper agent; jobs left out are placed by repair).
+func (g *gapSearch) knapsackBound(ub int, deadline time.Time, onPlan func(x []int, cost int)) int {
 	m, n := g.m, g.n
 	u := make([]float64, n)
 	for j := range n {
@@ -620,6 +629,8 @@ func (g *gapSearch) knapsackBound(ub int, deadline time.Time) int {
 	dp := make([]float64, maxCap+1)
 	take := make([]bool, n*(maxCap+1))
 	cover := make([]int, n)
+	plan := make([]int, n)
+	scratch := make([]int, n)
 	best := math.Inf(-1)
 	step := 1.0
 	stall := 0
@@ -632,6 +643,9 @@ func (g *gapSearch) knapsackBound(ub int, deadline time.Time) int {
 			L += v
 		}
 		clear(cover)
+		for j := range plan {
+			plan[j] = -1
+		}
 		for i := range m {
 			capI := g.cap[i]
 			d := dp[:capI+1]
@@ -657,7 +671,16 @@ func (g *gapSearch) knapsackBound(ub int, deadline time.Time) int {
 				if take[j*(maxCap+1)+c] {
 					cover[j]++
 					c -= g.res[j*m+i]
+					if plan[j] < 0 || g.cost[j*m+i] < g.cost[j*m+plan[j]] {
+						plan[j] = i
+					}
 				}
+			}
+		}
+		if onPlan != nil {
+			repaired := append(scratch[:0], plan...)
+			if cost, ok := g.repair(repaired); ok {
+				onPlan(repaired, cost)
 			}
 		}
 		if L > best+1e-9 {
@@ -687,6 +710,79 @@ func (g *gapSearch) knapsackBound(ub int, deadline time.Time) int {
 		}
 	}
 	return int(math.Ceil(best - 1e-6))
+}
+
+// repair completes a partial plan (jobs −1 are open; every agent within capacity) by giving
+// open jobs, largest regret first, to the cheapest agent with room, then shifts jobs to cheaper
+// agents while capacity allows. It reports the cost, or false when some job finds no room.
+func (g *gapSearch) repair(plan []int) (int, bool) {
+	m := g.m
+	load := make([]int, m)
+	var open []int
+	for j, i := range plan {
+		if i < 0 {
+			open = append(open, j)
+			continue
+		}
+		load[i] += g.res[j*m+i]
+	}
+	for len(open) > 0 {
+		// Pick the open job whose best and second-best feasible agents differ most.
+		bestK, bestAgent, bestRegret := -1, -1, -1
+		for k, j := range open {
+			c1, c2, a1 := math.MaxInt, math.MaxInt, -1
+			for i := range m {
+				if load[i]+g.res[j*m+i] > g.cap[i] {
+					continue
+				}
+				if c := g.cost[j*m+i]; c < c1 {
+					c1, c2, a1 = c, c1, i
+				} else if c < c2 {
+					c2 = c
+				}
+			}
+			if a1 < 0 {
+				return 0, false
+			}
+			regret := math.MaxInt
+			if c2 != math.MaxInt {
+				regret = c2 - c1
+			}
+			if regret > bestRegret {
+				bestK, bestAgent, bestRegret = k, a1, regret
+			}
+		}
+		j := open[bestK]
+		plan[j] = bestAgent
+		load[bestAgent] += g.res[j*m+bestAgent]
+		open[bestK] = open[len(open)-1]
+		open = open[:len(open)-1]
+	}
+	for improved := true; improved; {
+		improved = false
+		for j, a := range plan {
+			for i := range m {
+				if i != a && g.cost[j*m+i] < g.cost[j*m+a] && load[i]+g.res[j*m+i] <= g.cap[i] {
+					load[a] -= g.res[j*m+a]
+					load[i] += g.res[j*m+i]
+					plan[j], a = i, i
+					improved = true
+				}
+			}
+		}
+	}
+	cost := 0
+	for j, i := range plan {
+		cost += g.cost[j*m+i]
+	}
+	return cost, true
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // rebuildSorted refreshes, for agent b, the lists of its jobs ordered by the cost change of
