@@ -163,7 +163,11 @@ func (s *Server) hop(c *fiber.Ctx, r *routes.Route) error {
 		}
 		out.AddBytesKV(k, v)
 	}
-	return c.Send(resp.Body())
+	// resp goes back to fasthttp's pool when hop returns, before the answer is written: Send
+	// would keep a reference to its buffer and another request could overwrite it (one user
+	// receiving another's data). SetBody copies.
+	c.Response().SetBody(resp.Body())
+	return nil
 }
 
 func (s *Server) upstreamFailed(c *fiber.Ctx, service string, err error) error {

@@ -90,6 +90,9 @@ func matched(c *fiber.Ctx) routes.Result {
 func (s *Server) observe(c *fiber.Ctx) error {
 	start := time.Now()
 	path := routes.Normalize(c.Path())
+	// c.Method() aliases a buffer the next request on the connection reuses; labels, span
+	// attributes and log fields outlive the request, so they get a constant string.
+	method := methodLabel(c.Method())
 	m := s.matcher.Match(c.Method(), path)
 	c.Locals(keyMatch, m)
 
@@ -105,10 +108,10 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	}
 
 	ctx := s.propagator.Extract(c.UserContext(), requestCarrier{&c.Request().Header})
-	ctx, span := s.tracer.Start(ctx, c.Method()+" "+template,
+	ctx, span := s.tracer.Start(ctx, method+" "+template,
 		trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(
-			attribute.String("http.request.method", c.Method()),
+			attribute.String("http.request.method", method),
 			attribute.String("http.route", template),
 			attribute.String("client.address", clientIP(c)),
 			attribute.String("request.id", requestIDOf(c)),
@@ -130,11 +133,11 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		span.SetStatus(codes.Error, strconv.Itoa(status))
 	}
 	elapsed := time.Since(start)
-	s.metrics.requests.WithLabelValues(template, c.Method(), strconv.Itoa(status)).Inc()
-	s.metrics.duration.WithLabelValues(template, c.Method()).Observe(elapsed.Seconds())
+	s.metrics.requests.WithLabelValues(template, method, strconv.Itoa(status)).Inc()
+	s.metrics.duration.WithLabelValues(template, method).Observe(elapsed.Seconds())
 
 	s.log.InfoContext(ctx, "request",
-		"method", c.Method(),
+		"method", method,
 		"route", template,
 		"status", status,
 		"duration_ms", float64(elapsed.Microseconds())/1000,
@@ -142,6 +145,32 @@ func (s *Server) observe(c *fiber.Ctx) error {
 		"bytes_out", len(c.Response().Body()),
 	)
 	return nil
+}
+
+// methodLabel maps a request method to a constant string: a copy that outlives the request,
+// and a bounded label set (any other method is "other").
+func methodLabel(m string) string {
+	switch m {
+	case fiber.MethodGet:
+		return fiber.MethodGet
+	case fiber.MethodHead:
+		return fiber.MethodHead
+	case fiber.MethodPost:
+		return fiber.MethodPost
+	case fiber.MethodPut:
+		return fiber.MethodPut
+	case fiber.MethodPatch:
+		return fiber.MethodPatch
+	case fiber.MethodDelete:
+		return fiber.MethodDelete
+	case fiber.MethodOptions:
+		return fiber.MethodOptions
+	case fiber.MethodConnect:
+		return fiber.MethodConnect
+	case fiber.MethodTrace:
+		return fiber.MethodTrace
+	}
+	return "other"
 }
 
 // requestCarrier adapts fasthttp request headers to OpenTelemetry's TextMapCarrier.
