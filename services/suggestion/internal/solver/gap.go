@@ -35,7 +35,8 @@ type GAPResult struct {
 	Cost int
 	// Feasible reports that every capacity holds.
 	Feasible bool
-	// LowerBound is the Lagrangian (capacity-relaxed) bound, rounded up for integer costs.
+	// LowerBound is the best Lagrangian bound (capacity- or assignment-relaxed), rounded up
+	// for integer costs.
 	LowerBound int
 	// Proved reports that Cost equals LowerBound, so Assign is optimal.
 	Proved bool
@@ -49,9 +50,12 @@ type GAPResult struct {
 var ErrInfeasible = errors.New("no feasible assignment found")
 
 // SolveGAP minimises a generalized assignment problem: a Lagrangian bound from relaxing the
-// capacities, a start from the Lagrangian costs, then tabu search over shift and swap moves with
-// strategic oscillation (capacity excess is allowed at an adaptive price so the search can cross
-// infeasible regions, which is what makes tight instances like gapd tractable).
+// capacities and a start from the Lagrangian costs; a short tabu search for an incumbent; the
+// stronger knapsack Lagrangian bound (assignment constraints relaxed, at most a quarter of the
+// budget), whose repaired packings compete as plans and which often proves optimality; then tabu
+// search over shift and swap moves with strategic oscillation (capacity excess is allowed at an
+// adaptive price so the search can cross infeasible regions) and path relinking between elite
+// plans on stagnation. It stops at the time limit, on ctx, or once the cost meets the bound.
 func SolveGAP(ctx context.Context, inst gap.Instance, opt GAPOptions) (GAPResult, error) {
 	start := time.Now()
 	if opt.TimeLimit <= 0 {
