@@ -151,6 +151,17 @@ func TestAuthzAcrossCompanies(t *testing.T) {
 		b.org.JSON("GET", "/organizer/events/"+b.event.ID, nil, http.StatusOK, nil)
 	})
 
+	t.Run("malformed ids answer 404", func(t *testing.T) {
+		// The admin may use every route, so only the id can be wrong.
+		for _, op := range ops {
+			if op.Public || !strings.Contains(op.Pattern, "{") || (op.Service != "" && !env.running(op.Service)) {
+				continue
+			}
+			path := regexp.MustCompile(`\{[a-z_]+\}`).ReplaceAllString(op.Pattern, "not-a-uuid")
+			admin.Problem(op.Method, path, bodies[op.Method+" "+op.Pattern], http.StatusNotFound)
+		}
+	})
+
 	t.Run("anonymous callers get 401 on every non-public operation", func(t *testing.T) {
 		anon := env.Client(t)
 		for _, op := range ops {

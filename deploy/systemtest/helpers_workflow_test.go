@@ -102,6 +102,8 @@ type Task struct {
 	SuggestionID   *string         `json:"suggestion_id"`
 	Reasons        []string        `json:"reasons"`
 	Version        int64           `json:"version"`
+	// Existing marks, in a suggestion, a task the task service already has (assign modes).
+	Existing bool `json:"existing"`
 }
 
 // Assignee is the task's assignee id, "" when unassigned.

@@ -128,6 +128,22 @@ func TestWorkflow(t *testing.T) {
 		unchanged(mgrC, "/manager/tasks/"+wrap.ID, wrap)
 		wrap = managerPut(wrap, map[string]any{"version": wrap.Version, "assignee_id": s1.ID, "approval": "approved"}, http.StatusOK)
 
+		// Outside s1's availability (08:00–20:00 local) → 422, and over s2's 8 hours a day
+		// (2 h of badges + 2 h at the desk + 5 h) → 422.
+		late := taskOf(orgC, taskBody("Late shift", hour(12), hour(13), ""))
+		p = mgrC.Problem("PUT", "/manager/tasks/"+late.ID, map[string]any{"version": late.Version, "assignee_id": s1.ID}, http.StatusUnprocessableEntity)
+		requireMentions(t, p, "available")
+		long := taskOf(orgC, taskBody("Long evening", hour(6), hour(11), ""))
+		p = mgrC.Problem("PUT", "/manager/tasks/"+long.ID, map[string]any{"version": long.Version, "assignee_id": s2.ID}, http.StatusUnprocessableEntity)
+		requireMentions(t, p, "hour")
+		unchanged(mgrC, "/manager/tasks/"+late.ID, late)
+		unchanged(mgrC, "/manager/tasks/"+long.ID, long)
+		// Neither is anyone's; the organizer removes them again.
+		for _, tk := range []Task{late, long} {
+			orgC.Do("DELETE", "/organizer/tasks/"+tk.ID, nil).requireStatus(t, "DELETE /organizer/tasks/"+tk.ID, http.StatusNoContent)
+			orgC.Problem("GET", "/organizer/tasks/"+tk.ID, nil, http.StatusNotFound)
+		}
+
 		// The organizer's own assignments get the manager's approval too.
 		doors = managerPut(doors, map[string]any{"version": doors.Version, "approval": "approved"}, http.StatusOK)
 		badges = managerPut(badges, map[string]any{"version": badges.Version, "approval": "approved"}, http.StatusOK)
@@ -201,7 +217,32 @@ func TestWorkflow(t *testing.T) {
 		// done is final for staff.
 		s1C.Problem("PUT", path, map[string]any{"version": step2.Version, "status": "in_progress"}, http.StatusUnprocessableEntity)
 		unchanged(s1C, path, step2)
-		av = step2
+
+		// A manager may reopen it; staff then finish it again.
+		var reopened Task
+		mgrC.JSON("PUT", "/manager/tasks/"+av.ID, map[string]any{"version": step2.Version, "status": "in_progress", "reason": "sound check again"}, http.StatusOK, &reopened)
+		if reopened.Status != "in_progress" || reopened.Assignee() != s1.ID || reopened.Approval != "approved" {
+			t.Fatalf("reopened task = %+v", reopened)
+		}
+		s1C.JSON("PUT", path, map[string]any{"version": reopened.Version, "status": "done"}, http.StatusOK, &av)
+		if av.Status != "done" {
+			t.Fatalf("after finishing again: %+v", av)
+		}
+
+		// The history of one's own task is readable; another's is not.
+		var h Page[map[string]json.RawMessage]
+		s1C.JSON("GET", "/tasks/"+av.ID+"/history", nil, http.StatusOK, &h)
+		statuses := 0
+		for _, e := range h.Items {
+			if statusIn(e["to"]) != "" {
+				statuses++
+			}
+		}
+		// in_progress, done, reopened (in_progress), done.
+		if statuses < 4 {
+			t.Fatalf("history of the AV task has %d status changes, want at least 4: %s", statuses, mustJSON(h.Items))
+		}
+		s2C.Problem("GET", "/tasks/"+av.ID+"/history", nil, http.StatusNotFound)
 	})
 
 	t.Run("illegal transitions answer 422", func(t *testing.T) {
@@ -215,7 +256,16 @@ func TestWorkflow(t *testing.T) {
 		s1C.Problem("PUT", path, map[string]any{"version": started.Version, "status": "pending"}, http.StatusUnprocessableEntity)
 		s1C.Problem("PUT", path, map[string]any{"version": started.Version, "status": "finished"}, http.StatusUnprocessableEntity)
 		unchanged(s1C, path, started)
-		doors = started
+		// Blocked with a note, then done.
+		var blocked Task
+		s1C.JSON("PUT", path, map[string]any{"version": started.Version, "status": "blocked", "note": "key missing"}, http.StatusOK, &blocked)
+		if blocked.Status != "blocked" || blocked.Note != "key missing" {
+			t.Fatalf("after blocked: %+v", blocked)
+		}
+		s1C.JSON("PUT", path, map[string]any{"version": blocked.Version, "status": "done", "note": "key found"}, http.StatusOK, &doors)
+		if doors.Status != "done" || doors.Progress != 100 {
+			t.Fatalf("after done: %+v", doors)
+		}
 
 		// s2 finishes the badges: a done task of theirs is history, not open work.
 		var done Task
@@ -224,8 +274,8 @@ func TestWorkflow(t *testing.T) {
 	})
 
 	t.Run("the manager's counts converge", func(t *testing.T) {
-		// Approved: doors, badges, av, desk, wrap (spare was rejected). Done: av, badges.
-		waitCounts(t, mgrC, ev.ID, 0, 5, 2)
+		// Approved: doors, badges, av, desk, wrap (spare was rejected). Done: doors, av, badges.
+		waitCounts(t, mgrC, ev.ID, 0, 5, 3)
 		// Another manager does not see the event.
 		_, other := newPerson(t, env, admin, "manager", nil)
 		if _, ok := managedEvent(t, other, ev.ID); ok {
@@ -261,6 +311,9 @@ func TestWorkflow(t *testing.T) {
 		for _, tk := range []Task{doors, av, wrap} {
 			unchanged(mgrC, "/manager/tasks/"+tk.ID, tk)
 		}
+		if got := allPages[Task](t, s1C, "/staff/tasks/"); !sameSet(ids(got), ids([]Task{doors, av, wrap})) {
+			t.Fatalf("s1's tasks after deleting s2 = %v", titles(got))
+		}
 
 		// History: the assignment by the manager and the unassignment are both kept.
 		var h Page[map[string]json.RawMessage]
@@ -279,7 +332,7 @@ func TestWorkflow(t *testing.T) {
 			t.Fatalf("history of the desk (assigned to s2: %v, unassigned: %v): %s", assigned, unassigned, mustJSON(h.Items))
 		}
 		// The workflow state the manager sees converges too: nothing was approved or done away.
-		waitCounts(t, mgrC, ev.ID, 0, 5, 2)
+		waitCounts(t, mgrC, ev.ID, 0, 5, 3)
 	})
 }
 
@@ -319,6 +372,16 @@ func assigneeIn(raw json.RawMessage) string {
 	}
 	var s string
 	_ = json.Unmarshal(v, &s)
+	return s
+}
+
+// statusIn reads status from a history entry's from/to object ("" when absent).
+func statusIn(raw json.RawMessage) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	s, _ := m["status"].(string)
 	return s
 }
 
