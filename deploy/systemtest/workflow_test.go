@@ -273,6 +273,45 @@ func TestWorkflow(t *testing.T) {
 		badges = done
 	})
 
+	t.Run("no mass assignment, bad input is a 400/422 problem and changes nothing", func(t *testing.T) {
+		evPath := "/organizer/events/" + ev.ID + "/tasks/"
+		before := allPages[Task](t, orgC, evPath)
+		fields := map[string]any{"id": "00000000-0000-4000-8000-000000000001", "approval": "approved", "company_id": co.ID,
+			"event_id": ev.ID, "source": "ai", "version": 7, "suggestion_id": "00000000-0000-4000-8000-000000000002"}
+		for k, v := range fields {
+			b := taskBody("Sneaky "+k, hour(8), hour(9), "")
+			b[k] = v
+			orgC.Problem("POST", evPath, b, http.StatusUnprocessableEntity)
+		}
+		for k, v := range map[string]any{"id": "00000000-0000-4000-8000-000000000003", "created_by": mgr.ID, "version": 9} {
+			b := eventBody(co.ID, "meetup", 10, hour(0), hour(1))
+			b[k] = v
+			orgC.Problem("POST", "/organizer/events/", b, http.StatusUnprocessableEntity)
+		}
+		for k, v := range map[string]any{"role": "admin", "company_ids": []string{co.ID}, "skills": []Skill{{"av", 5}}, "is_active": false} {
+			s1C.Problem("PUT", "/auth/me/", map[string]any{k: v}, http.StatusUnprocessableEntity)
+		}
+		var me Person
+		s1C.JSON("GET", "/auth/me/", nil, http.StatusOK, &me)
+		if me.Role != "staff" || !sameSet(me.CompanyIDs, []string{co.ID}) || !me.IsActive || len(me.Skills) != 2 {
+			t.Fatalf("s1 after refused self-updates = %+v", me)
+		}
+		mgrC.Problem("PUT", "/manager/tasks/"+wrap.ID, map[string]any{"version": wrap.Version, "company_id": co.ID}, http.StatusUnprocessableEntity)
+		// Malformed JSON is a 400, a wrong type a 422.
+		orgC.Problem("POST", evPath, Raw(`{"title": "x", "starts_at": `), http.StatusBadRequest)
+		orgC.Problem("POST", evPath, map[string]any{"title": 5, "starts_at": rfc(hour(8)), "ends_at": rfc(hour(9))}, http.StatusUnprocessableEntity)
+		orgC.Problem("POST", evPath, taskBody("Backwards", hour(9), hour(8), ""), http.StatusUnprocessableEntity)
+		orgC.Problem("POST", evPath, map[string]any{"title": "No window"}, http.StatusUnprocessableEntity)
+		mgrC.Problem("PUT", "/manager/tasks/"+wrap.ID, Raw(`{"version":`), http.StatusBadRequest)
+		mgrC.Problem("PUT", "/manager/tasks/"+wrap.ID, map[string]any{"version": "one"}, http.StatusUnprocessableEntity)
+		mgrC.Problem("PUT", "/manager/tasks/"+wrap.ID, map[string]any{"version": wrap.Version, "approval": "maybe"}, http.StatusUnprocessableEntity)
+		s1C.Problem("PUT", "/staff/tasks/"+wrap.ID, map[string]any{"version": wrap.Version, "progress": 101}, http.StatusUnprocessableEntity)
+		unchanged(mgrC, "/manager/tasks/"+wrap.ID, wrap)
+		if after := allPages[Task](t, orgC, evPath); !sameSet(ids(after), ids(before)) {
+			t.Fatalf("refused creations changed the event's tasks: %v → %v", titles(before), titles(after))
+		}
+	})
+
 	t.Run("the manager's counts converge", func(t *testing.T) {
 		// Approved: doors, badges, av, desk, wrap (spare was rejected). Done: doors, av, badges.
 		waitCounts(t, mgrC, ev.ID, 0, 5, 3)
