@@ -12,7 +12,7 @@
 // the same stack. Flags (each also from the environment):
 //
 //	-gateway URL         EVENTAI_GATEWAY_URL, default http://localhost:8000
-//	-admin-username      EVENTAI_ADMIN_USERNAME, default admin
+//	-admin-username      EVENTAI_ADMIN_USERNAME, default admin (or -admin-email / EVENTAI_ADMIN_EMAIL)
 //	-admin-password-file where `make run` keeps a generated password (.data/admin-password);
 //	                     EVENTAI_ADMIN_PASSWORD wins when set
 //	-data-dir            EVENTAI_DATA_DIR, default ../shared/data
@@ -57,6 +57,7 @@ func (e errSkip) Error() string { return e.why }
 type config struct {
 	gateway       string
 	adminUsername string
+	adminEmail    string
 	adminPassword string
 	passwordFile  string
 	dataDir       string
@@ -77,7 +78,13 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.StringVar(&c.gateway, "gateway", env("EVENTAI_GATEWAY_URL", "http://localhost:8000"), "gateway base URL (env EVENTAI_GATEWAY_URL)")
-	fs.StringVar(&c.adminUsername, "admin-username", env("EVENTAI_ADMIN_USERNAME", "admin"), "bootstrap admin's username (env EVENTAI_ADMIN_USERNAME)")
+	// Without a username but with EVENTAI_ADMIN_EMAIL the admin logs in by e-mail.
+	defUser := "admin"
+	if getenv("EVENTAI_ADMIN_USERNAME") == "" && getenv("EVENTAI_ADMIN_EMAIL") != "" {
+		defUser = ""
+	}
+	fs.StringVar(&c.adminUsername, "admin-username", env("EVENTAI_ADMIN_USERNAME", defUser), "bootstrap admin's username (env EVENTAI_ADMIN_USERNAME)")
+	fs.StringVar(&c.adminEmail, "admin-email", getenv("EVENTAI_ADMIN_EMAIL"), "bootstrap admin's e-mail, used when no username is given (env EVENTAI_ADMIN_EMAIL)")
 	fs.StringVar(&c.passwordFile, "admin-password-file", ".data/admin-password", "file with the admin password that `make run` generated; EVENTAI_ADMIN_PASSWORD wins")
 	fs.StringVar(&c.dataDir, "data-dir", env("EVENTAI_DATA_DIR", "../shared/data"), "folder with schedules/38c3-schedule.xml (env EVENTAI_DATA_DIR)")
 	defLimit, err := time.ParseDuration(env("EVENTAI_DEMO_TIME_LIMIT", "20s"))
@@ -101,6 +108,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	c.gateway = strings.TrimRight(c.gateway, "/")
 	c.adminPassword = getenv("EVENTAI_ADMIN_PASSWORD")
 	switch {
+	case c.adminUsername == "" && c.adminEmail == "":
+		return c, errors.New("give the admin's username or e-mail")
 	case c.timeLimit < 10*time.Millisecond || c.timeLimit > 60*time.Second:
 		return c, fmt.Errorf("time limit %v: must be between 10ms and 60s", c.timeLimit)
 	case c.staff < 1 || c.staff > 2000:

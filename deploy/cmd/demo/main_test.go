@@ -77,3 +77,20 @@ func TestSkipsWithoutTheSchedule(t *testing.T) {
 		t.Errorf("run without the schedule: %v, want a skip naming the file", err)
 	}
 }
+
+func TestParseConfigAdminByEmail(t *testing.T) {
+	c, err := parseConfig(nil, envOf(map[string]string{"EVENTAI_ADMIN_EMAIL": "boss@example.org"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.adminUsername != "" || c.adminEmail != "boss@example.org" {
+		t.Errorf("e-mail only: username %q, email %q; want login by e-mail", c.adminUsername, c.adminEmail)
+	}
+	c, err = parseConfig(nil, envOf(map[string]string{"EVENTAI_ADMIN_EMAIL": "boss@example.org", "EVENTAI_ADMIN_USERNAME": "boss"}))
+	if err != nil || c.adminUsername != "boss" {
+		t.Errorf("both set: username %q (%v), want boss", c.adminUsername, err)
+	}
+	if _, err := parseConfig([]string{"-admin-username", ""}, envOf(nil)); err == nil {
+		t.Error("neither username nor e-mail accepted")
+	}
+}

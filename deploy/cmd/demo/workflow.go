@@ -123,17 +123,22 @@ func (d *demoRun) run(ctx context.Context) error {
 
 // login answers an access token for a username and password.
 func (d *demoRun) login(ctx context.Context, username, password string) (string, string, error) {
+	return d.loginAs(ctx, map[string]string{"username": username, "password": password})
+}
+
+// loginAs posts a login body (username or email, and password).
+func (d *demoRun) loginAs(ctx context.Context, body map[string]string) (string, string, error) {
 	var tok struct {
 		Access string `json:"access"`
 		User   struct {
 			ID string `json:"id"`
 		} `json:"user"`
 	}
-	if _, err := d.api.do(ctx, "POST", "/auth/login/", map[string]string{"username": username, "password": password}, "", &tok); err != nil {
+	if _, err := d.api.do(ctx, "POST", "/auth/login/", body, "", &tok); err != nil {
 		return "", "", err
 	}
 	if tok.Access == "" {
-		return "", "", fmt.Errorf("login of %s answered no access token", username)
+		return "", "", fmt.Errorf("login of %s%s answered no access token", body["username"], body["email"])
 	}
 	return tok.Access, tok.User.ID, nil
 }
@@ -143,7 +148,11 @@ func (d *demoRun) loginAdmin(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tok, _, err := d.login(ctx, d.cfg.adminUsername, pw)
+	who := map[string]string{"username": d.cfg.adminUsername, "password": pw}
+	if d.cfg.adminUsername == "" {
+		who = map[string]string{"email": d.cfg.adminEmail, "password": pw}
+	}
+	tok, _, err := d.loginAs(ctx, who)
 	if err != nil {
 		if statusOf(err) == 0 {
 			return "", fmt.Errorf("%w (is `make run` up at %s?)", err, d.cfg.gateway)
@@ -151,7 +160,7 @@ func (d *demoRun) loginAdmin(ctx context.Context) (string, error) {
 		return "", err
 	}
 	d.admin = d.api.as(tok)
-	return d.cfg.adminUsername, nil
+	return who["username"] + who["email"], nil
 }
 
 type userJSON struct {
