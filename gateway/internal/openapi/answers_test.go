@@ -1,0 +1,141 @@
+package openapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventai/eventai/gateway/internal/openapi"
+)
+
+// TestServiceAnswersFitTheDocument checks real answers of the services (recorded through the
+// gateway into testdata/answers.json, keyed by schema name) against the document's schemas, so
+// that a client generated from openapi.json can decode what the services send. Re-record a
+// sample when a service's answer changes on purpose, and fix the document with it.
+func TestServiceAnswersFitTheDocument(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]any `json:"schemas"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(openapi.Document(), &doc))
+	raw, err := os.ReadFile("testdata/answers.json")
+	require.NoError(t, err)
+	var answers map[string]any
+	require.NoError(t, json.Unmarshal(raw, &answers))
+	require.NotEmpty(t, answers)
+	for name, answer := range answers {
+		t.Run(name, func(t *testing.T) {
+			schema, ok := doc.Components.Schemas[name]
+			require.True(t, ok, "no schema %s in openapi.json", name)
+			v := validator{schemas: doc.Components.Schemas}
+			v.check(name, schema, answer)
+			require.Empty(t, v.errs, "the %s answer does not fit its schema", name)
+		})
+	}
+}
+
+// validator checks the subset of JSON Schema the document uses: $ref, type (one or a list),
+// properties, required, items, enum and oneOf.
+type validator struct {
+	schemas map[string]any
+	errs    []string
+}
+
+func (v *validator) fail(path, format string, args ...any) {
+	v.errs = append(v.errs, path+": "+fmt.Sprintf(format, args...))
+}
+
+func (v *validator) check(path string, schema, value any) {
+	s, _ := schema.(map[string]any)
+	if ref, ok := s["$ref"].(string); ok {
+		name := strings.TrimPrefix(ref, "#/components/schemas/")
+		v.check(path, v.schemas[name], value)
+		return
+	}
+	if alts, ok := s["oneOf"].([]any); ok {
+		matched := 0
+		for _, alt := range alts {
+			sub := validator{schemas: v.schemas}
+			sub.check(path, alt, value)
+			if len(sub.errs) == 0 {
+				matched++
+			}
+		}
+		if matched != 1 {
+			v.fail(path, "matches %d of the oneOf alternatives, want 1 (value %v)", matched, value)
+		}
+		return
+	}
+	if enum, ok := s["enum"].([]any); ok && !slices.Contains(enum, value) {
+		v.fail(path, "%v is not one of %v", value, enum)
+	}
+	if typ, ok := s["type"]; ok && !typeFits(typ, value) {
+		v.fail(path, "is %s, the document says %v", kind(value), typ)
+		return
+	}
+	switch val := value.(type) {
+	case map[string]any:
+		if req, ok := s["required"].([]any); ok {
+			for _, r := range req {
+				if _, present := val[r.(string)]; !present {
+					v.fail(path, "lacks required %q", r)
+				}
+			}
+		}
+		props, _ := s["properties"].(map[string]any)
+		for k, sub := range props {
+			if x, present := val[k]; present {
+				v.check(path+"."+k, sub, x)
+			}
+		}
+	case []any:
+		if items, ok := s["items"]; ok {
+			for i, x := range val {
+				v.check(fmt.Sprintf("%s[%d]", path, i), items, x)
+			}
+		}
+	}
+}
+
+func kind(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case float64:
+		if x == float64(int64(x)) {
+			return "integer"
+		}
+		return "number"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func typeFits(typ, value any) bool {
+	k := kind(value)
+	fits := func(t string) bool { return t == k || (t == "number" && k == "integer") }
+	switch t := typ.(type) {
+	case string:
+		return fits(t)
+	case []any:
+		for _, x := range t {
+			if s, _ := x.(string); fits(s) {
+				return true
+			}
+		}
+	}
+	return false
+}
