@@ -439,8 +439,10 @@ func (g *gapSearch) tabu(ctx context.Context, deadline time.Time, lb int, opt GA
 			lastImprove = it
 			lastImproveAt = time.Now()
 		}
-		// The price of excess rises while the solution is infeasible and falls while it is
-		// feasible, so the search oscillates around the feasibility boundary.
+		// Each overloaded agent's price of excess rises while the plan is infeasible and every
+		// price falls while it is feasible, so the search oscillates around the feasibility
+		// boundary and learns which capacities are the hard ones (measured slightly better on
+		// gapd than one shared price).
 		for i := range m {
 			switch {
 			case ex == 0:
