@@ -58,6 +58,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Service, er
 	return s, nil
 }
 
+// Migrate is the whole work of a migration Job (MIGRATE_ONLY): connect, Prepare, close. It
+// touches neither Kafka nor HTTP, so it can run before the rest of the system is up.
+func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	pool, err := pg.Connect(ctx, cfg.DatabaseURL, Name)
+	if err != nil {
+		return fmt.Errorf("connect postgres: %w", err)
+	}
+	defer pool.Close()
+	if err := Prepare(ctx, pool); err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "migrated; exiting without serving", "schema", Name)
+	return nil
+}
+
 // Prepare migrates the schema and creates the outbox and inbox tables (also used by tools that
 // seed a database without running the service).
 func Prepare(ctx context.Context, pool *pgxpool.Pool) error {
