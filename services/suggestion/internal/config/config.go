@@ -18,6 +18,9 @@ type Config struct {
 	JWTAudience  string   `mapstructure:"jwt_audience" shared:"true"`
 	OTLPEndpoint string   `mapstructure:"otel_exporter_otlp_endpoint" shared:"true"`
 	LogLevel     string   `mapstructure:"log_level" shared:"true"`
+	// MigrateOnly makes the process apply its migrations and exit 0 without serving (the
+	// Kubernetes migration Job sets it).
+	MigrateOnly bool `mapstructure:"migrate_only"`
 	// LLMBaseURL enables the chat-completions planner (empty: built-in planner only).
 	LLMBaseURL string        `mapstructure:"llm_base_url" shared:"true"`
 	LLMModel   string        `mapstructure:"llm_model" shared:"true"`
@@ -38,6 +41,9 @@ func Default() Config {
 		LLMTimeout:   20 * time.Second,
 	}
 }
+
+// Observability returns the log level and the OTLP endpoint for libs/process.
+func (c Config) Observability() (logLevel, otlpEndpoint string) { return c.LogLevel, c.OTLPEndpoint }
 
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {

@@ -59,15 +59,38 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Service, er
 	return s, nil
 }
 
-func (s *Service) setup(ctx context.Context) error {
-	if err := pg.Migrate(ctx, s.pool, Name, migrations.FS); err != nil {
+// Migrate is the whole work of a migration Job (MIGRATE_ONLY): connect, Prepare, close. It
+// touches neither Kafka nor HTTP, so it can run before the rest of the system is up.
+func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	pool, err := pg.Connect(ctx, cfg.DatabaseURL, Name)
+	if err != nil {
+		return fmt.Errorf("connect postgres: %w", err)
+	}
+	defer pool.Close()
+	if err := Prepare(ctx, pool); err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "migrated; exiting without serving", "schema", Name)
+	return nil
+}
+
+// Prepare migrates the schema and creates the outbox and inbox tables.
+func Prepare(ctx context.Context, pool *pgxpool.Pool) error {
+	if err := pg.Migrate(ctx, pool, Name, migrations.FS); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if err := outbox.CreateTable(ctx, s.pool); err != nil {
+	if err := outbox.CreateTable(ctx, pool); err != nil {
 		return fmt.Errorf("create outbox table: %w", err)
 	}
-	if err := consumer.CreateTable(ctx, s.pool); err != nil {
+	if err := consumer.CreateTable(ctx, pool); err != nil {
 		return fmt.Errorf("create inbox table: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) setup(ctx context.Context) error {
+	if err := Prepare(ctx, s.pool); err != nil {
+		return err
 	}
 	if err := kafkax.EnsureTopics(ctx, s.cfg.KafkaBrokers, append([]string{store.Topic}, events.Topics...)...); err != nil {
 		return fmt.Errorf("ensure topics: %w", err)
