@@ -5,23 +5,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventai/eventai/libs/auth"
-	libconfig "github.com/eventai/eventai/libs/config"
 	"github.com/eventai/eventai/libs/consumer"
 	"github.com/eventai/eventai/libs/httpx"
 	"github.com/eventai/eventai/libs/kafkax"
-	"github.com/eventai/eventai/libs/logging"
 	"github.com/eventai/eventai/libs/outbox"
 	"github.com/eventai/eventai/libs/pg"
-	"github.com/eventai/eventai/libs/telemetry"
+	"github.com/eventai/eventai/libs/process"
 	"github.com/eventai/eventai/services/identity/internal/app"
 	"github.com/eventai/eventai/services/identity/internal/config"
 	"github.com/eventai/eventai/services/identity/internal/domain"
@@ -36,36 +34,17 @@ const service = "identity"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx); err != nil {
+	err := process.Run(ctx, service, "IDENTITY", config.Default(), os.Stdout, run)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "identity:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
-	cfg := config.Default()
-	if err := libconfig.Load("IDENTITY", &cfg); err != nil {
-		return fmt.Errorf("load config: %w", err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("invalid config: %w", err)
-	}
-	log := logging.New(service, cfg.LogLevel, os.Stdout)
-	log.Info("starting", "config", libconfig.Masked(cfg))
-
-	shutdownTracing, err := telemetry.Setup(ctx, service, cfg.OTLPEndpoint)
-	if err != nil {
-		return fmt.Errorf("set up telemetry: %w", err)
-	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := shutdownTracing(sctx); err != nil {
-			log.Warn("shut down telemetry", "err", err)
-		}
-	}()
-
+// run migrates the schema, then returns (IDENTITY_MIGRATE_ONLY, the migration Job) or serves HTTP,
+// the outbox relay and the company consumer until ctx ends.
+func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	pool, err := pg.Connect(ctx, cfg.DatabaseURL, service)
 	if err != nil {
 		return fmt.Errorf("connect postgres: %w", err)
@@ -79,6 +58,10 @@ func run(ctx context.Context) error {
 	}
 	if err := consumer.CreateTable(ctx, pool); err != nil {
 		return fmt.Errorf("create inbox table: %w", err)
+	}
+	if cfg.MigrateOnly {
+		log.InfoContext(ctx, "migrated; exiting without serving", "schema", service)
+		return nil
 	}
 	if err := kafkax.EnsureTopics(ctx, cfg.KafkaBrokers, domain.TopicUsers, domain.TopicCompanies); err != nil {
 		return fmt.Errorf("ensure topics: %w", err)
@@ -139,6 +122,5 @@ func run(ctx context.Context) error {
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
-	log.Info("stopped", "err", err)
 	return err
 }

@@ -18,6 +18,9 @@ type Config struct {
 	JWTAudience  string   `mapstructure:"jwt_audience" shared:"true"`
 	OTLPEndpoint string   `mapstructure:"otel_exporter_otlp_endpoint" shared:"true"`
 	LogLevel     string   `mapstructure:"log_level" shared:"true"`
+	// MigrateOnly makes the process apply its migrations and exit 0 without serving (the
+	// Kubernetes migration Job sets it).
+	MigrateOnly bool `mapstructure:"migrate_only"`
 	// SigningKeyFile is a PEM PKCS#8 Ed25519 key; empty: keys live in the signing_keys table.
 	SigningKeyFile string `mapstructure:"signing_key_file"`
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed (the gateway).
@@ -52,6 +55,9 @@ func Default() Config {
 func (c Config) Bootstrap() bool {
 	return c.AdminUsername != "" || c.AdminEmail != "" || c.AdminPassword != ""
 }
+
+// Observability returns the log level and the OTLP endpoint for libs/process.
+func (c Config) Observability() (logLevel, otlpEndpoint string) { return c.LogLevel, c.OTLPEndpoint }
 
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
