@@ -287,6 +287,9 @@ func (a *App) ApproveSuggestion(ctx context.Context, actor domain.Actor, id uuid
 				continue
 			}
 			after, _ := domain.SetApproval(t, domain.ApprovalRejected, now)
+			if t.ProposedAssignment() {
+				after = domain.WithdrawProposal(t) // the organizer's task stays, unassigned
+			}
 			if tasks[i], err = tx.Save(ctx, t, after, &actor.UserID, "rejected with suggestion "+id.String()); err != nil {
 				return err
 			}

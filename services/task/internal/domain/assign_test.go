@@ -81,7 +81,7 @@ func TestDailyHoursUseEventTimezone(t *testing.T) {
 func TestApplyEdit(t *testing.T) {
 	who := uuid.New()
 	base := Task{ID: uuid.New(), Title: "Registration", StartsAt: at(9, 0), EndsAt: at(12, 0), Priority: 3,
-		Approval: ApprovalProposed, Status: StatusPending, AssigneeID: &who}
+		Approval: ApprovalProposed, Status: StatusPending, AssigneeID: &who, Source: SourceAI}
 	other := uuid.New()
 	cases := []struct {
 		name     string
@@ -128,9 +128,18 @@ func TestApplyEdit(t *testing.T) {
 		})
 	}
 
+	// Rejecting the AI's assignee for an organizer's task withdraws the proposal: the task stays.
+	manual := base
+	manual.Source = SourceManual
+	out, check, err := ApplyEdit(manual, Edit{Approval: ptr(ApprovalRejected)}, now)
+	require.NoError(t, err)
+	require.False(t, check)
+	require.Equal(t, ApprovalApproved, out.Approval)
+	require.Nil(t, out.AssigneeID)
+
 	done := base
 	done.Approval, done.Status, done.Progress, done.CompletedAt = ApprovalApproved, StatusDone, 100, &now
-	out, _, err := ApplyEdit(done, Edit{Status: ptr(StatusInProgress)}, now)
+	out, _, err = ApplyEdit(done, Edit{Status: ptr(StatusInProgress)}, now)
 	require.NoError(t, err)
 	require.Equal(t, StatusInProgress, out.Status)
 	require.Nil(t, out.CompletedAt)

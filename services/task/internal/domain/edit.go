@@ -140,9 +140,14 @@ func ApplyEdit(t Task, e Edit, now time.Time) (Task, bool, error) {
 	approving := false
 	if e.Approval != nil {
 		approving = *e.Approval == ApprovalApproved && t.Approval != ApprovalApproved
-		var err error
-		if out, err = SetApproval(out, *e.Approval, now); err != nil {
-			return t, false, err
+		if *e.Approval == ApprovalRejected && t.ProposedAssignment() {
+			// Rejecting the AI's choice for an organizer's task keeps the task, unassigned.
+			out = WithdrawProposal(out)
+		} else {
+			var err error
+			if out, err = SetApproval(out, *e.Approval, now); err != nil {
+				return t, false, err
+			}
 		}
 	}
 	if content || moved || reassigned {

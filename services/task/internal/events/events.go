@@ -221,11 +221,42 @@ func (h *Handler) propose(ctx context.Context, tx *store.Tx, env envelope.Envelo
 			_ = h.drop(ctx, env, "unusable proposed task", err)
 			continue
 		}
-		if _, err := tx.Insert(ctx, t, nil, "proposed by suggestion "+sug.ID.String()); err != nil {
+		created, err := tx.Insert(ctx, t, nil, "proposed by suggestion "+sug.ID.String())
+		if err != nil {
 			return err
+		}
+		if !created {
+			if err := h.proposeAssignment(ctx, tx, env, sug, p); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// proposeAssignment applies a proposal whose id is a task the service has already: in the
+// "assign" modes the AI staffs the event's open tasks under their own ids. A redelivered AI task
+// changes nothing; anything else that is not the AI's to staff is logged and skipped.
+func (h *Handler) proposeAssignment(ctx context.Context, tx *store.Tx, env envelope.Envelope, sug store.Suggestion, p proposalData) error {
+	existing, err := tx.Task(ctx, p.ID)
+	if errors.Is(err, domain.ErrNotFound) {
+		h.log.InfoContext(ctx, "ignoring a proposal for a deleted task", "task_id", p.ID, "suggestion_id", sug.ID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	after, ok, err := domain.ProposeAssignment(existing, sug.EventID, sug.ID, p.AssigneeID, p.Reasons)
+	if err != nil {
+		h.log.InfoContext(ctx, "ignoring a proposal for an existing task", "task_id", p.ID, "suggestion_id", sug.ID,
+			"event_id", env.ID, "why", err.Error())
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	_, err = tx.Save(ctx, existing, after, nil, "proposed by suggestion "+sug.ID.String())
+	return err
 }
 
 // slotGroup accepts the slot group as a JSON string or number (the contract does not pin it).

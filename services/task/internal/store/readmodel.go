@@ -273,6 +273,11 @@ const (
 		WHERE event_id = $1 AND source = 'ai' AND approval = 'proposed' AND deleted_at IS NULL
 		  AND suggestion_id IS DISTINCT FROM $2
 		ORDER BY id FOR UPDATE`
+	// Proposed assignments of the organizer's own tasks, made by earlier suggestions.
+	sqlStaleAssignments = `SELECT ` + taskCols + ` FROM tasks
+		WHERE event_id = $1 AND source <> 'ai' AND approval = 'proposed' AND deleted_at IS NULL
+		  AND suggestion_id IS DISTINCT FROM $2
+		ORDER BY id FOR UPDATE`
 )
 
 // Suggestion is what the task service knows of an AI suggestion.
@@ -328,5 +333,16 @@ func (t *Tx) AddSuggestion(ctx context.Context, s Suggestion) (int, error) {
 			return 0, err
 		}
 	}
-	return len(stale), nil
+	// The organizer's tasks that an earlier suggestion proposed to staff are not deleted: their
+	// proposed assignment is withdrawn, so the new suggestion may staff them again.
+	withdrawn, err := collectTasks(t.tx.Query(ctx, sqlStaleAssignments, s.EventID, s.ID))
+	if err != nil {
+		return 0, fmt.Errorf("load superseded assignments of event %s: %w", s.EventID, err)
+	}
+	for _, task := range withdrawn {
+		if _, err := t.Save(ctx, task, domain.WithdrawProposal(task), nil, "superseded by suggestion "+s.ID.String()); err != nil {
+			return 0, err
+		}
+	}
+	return len(stale) + len(withdrawn), nil
 }

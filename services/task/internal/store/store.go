@@ -248,7 +248,7 @@ func (t *Tx) Insert(ctx context.Context, task domain.Task, actor *uuid.UUID, not
 const sqlUpdateTask = `UPDATE tasks SET title = $2, description = $3, required_skills = $4, starts_at = $5,
 	ends_at = $6, priority = $7, assignee_id = $8, approval = $9, status = $10, progress = $11, note = $12,
 	area = $13, version = $14, updated_at = $15, approved_at = $16, completed_at = $17,
-	edited_by_manager = $18, was_blocked = $19
+	edited_by_manager = $18, was_blocked = $19, suggestion_id = $21, reasons = $22
 	WHERE id = $1 AND version = $20`
 
 // Save stores after over before (loaded in this transaction), bumping the version, with a
@@ -263,7 +263,7 @@ func (t *Tx) Save(ctx context.Context, before, after domain.Task, actor *uuid.UU
 	tag, err := t.tx.Exec(ctx, sqlUpdateTask, after.ID, after.Title, after.Description, skillsJSON(after.RequiredSkills),
 		after.StartsAt, after.EndsAt, after.Priority, after.AssigneeID, after.Approval, after.Status, after.Progress,
 		after.Note, after.Area, after.Version, after.UpdatedAt, after.ApprovedAt, after.CompletedAt,
-		after.EditedByManager, after.WasBlocked, before.Version)
+		after.EditedByManager, after.WasBlocked, before.Version, after.SuggestionID, reasonsJSON(after.Reasons))
 	if err != nil {
 		return before, fmt.Errorf("update task %s: %w", after.ID, err)
 	}
