@@ -69,8 +69,6 @@ func TestSettingsAreRead(t *testing.T) {
 	for _, s := range []string{"identity", "company", "event", "task", "suggestion"} {
 		modules[s] = "services/" + s
 	}
-	// Settings the manifests use before the services implement them (reported, see README).
-	pending := map[string]bool{}
 	sharedReaders := map[string]int{}
 
 	type pod struct {
@@ -94,10 +92,9 @@ func TestSettingsAreRead(t *testing.T) {
 		}
 		prefix := strings.ToUpper(process)
 		known := settings(t, module, prefix)
-		pending[prefix+"_MIGRATE_ONLY"] = true
 		for _, ct := range p.spec.Containers {
 			for _, e := range ct.Env {
-				if !known[e.Name] && !pending[e.Name] {
+				if !known[e.Name] {
 					t.Errorf("%s: env %s is not a setting of %s", p.name, e.Name, module)
 				}
 			}
