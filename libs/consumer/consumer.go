@@ -234,7 +234,11 @@ func (c *Consumer) process(ctx context.Context, m kafka.Message) bool {
 			c.messages.WithLabelValues(result).Inc()
 			span.SetAttributes(attribute.String("consumer.result", result))
 			if result == "dead_letter" {
-				log.Error("undecodable message parked in dead_letters", "err", decodeErr)
+				log.ErrorContext(msgCtx, "undecodable message parked in dead_letters", "err", decodeErr)
+			} else {
+				// With msgCtx the line carries the producer's trace_id: logs join a request to the
+				// consumers that acted on it.
+				log.DebugContext(msgCtx, "applied event", "type", env.Type, "event_id", env.ID, "result", result)
 			}
 			return true
 		}
@@ -246,9 +250,9 @@ func (c *Consumer) process(ctx context.Context, m kafka.Message) bool {
 		span.SetStatus(codes.Error, "handler failed")
 		wait = min(max(2*wait, 50*time.Millisecond), 5*time.Second)
 		if attempt >= c.cfg.LoudAfter {
-			log.Error("event keeps failing; partition is blocked until it succeeds", "event_id", env.ID, "type", env.Type, "attempt", attempt, "err", err)
+			log.ErrorContext(msgCtx, "event keeps failing; partition is blocked until it succeeds", "event_id", env.ID, "type", env.Type, "attempt", attempt, "err", err)
 		} else {
-			log.Warn("event failed, retrying", "event_id", env.ID, "type", env.Type, "attempt", attempt, "err", err)
+			log.WarnContext(msgCtx, "event failed, retrying", "event_id", env.ID, "type", env.Type, "attempt", attempt, "err", err)
 		}
 		sleep(ctx, wait)
 	}
