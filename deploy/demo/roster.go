@@ -93,8 +93,9 @@ const (
 )
 
 // Shift patterns of a working day, in local minutes after midnight (the end
-// may pass midnight): early birds, the full day and the night crew. A
-// congress programme runs past midnight, so some people must too.
+// may pass midnight): early birds, the full day, late and night crews. A
+// congress programme runs past midnight and some rooms are torn down at
+// dawn, so some people must be there too.
 var patterns = []struct {
 	name       string
 	from, to   int
@@ -103,8 +104,9 @@ var patterns = []struct {
 	buildUntil int
 }{
 	{"early", 7 * 60, 21 * 60, 0.30, 8 * 60, 19 * 60},
-	{"day", 9 * 60, 26 * 60, 0.45, 9 * 60, 19 * 60},
-	{"late", 12 * 60, 28 * 60, 0.25, 10 * 60, 19 * 60},
+	{"day", 9 * 60, 26 * 60, 0.40, 9 * 60, 19 * 60},
+	{"late", 12 * 60, 28 * 60, 0.22, 10 * 60, 19 * 60},
+	{"night", 18 * 60, 31 * 60, 0.08, 10 * 60, 19 * 60},
 }
 
 // Roster generates opts.Size staff members. Names are invented from
@@ -349,7 +351,11 @@ func availability(rng *rand.Rand, days []time.Time, buildDays int, buildShare fl
 	for i, p := range patterns {
 		weights[i] = p.weight
 	}
-	p := patterns[pick(rng, []int{0, 1, 2}, weights)]
+	idx := make([]int, len(patterns))
+	for i := range idx {
+		idx[i] = i
+	}
+	p := patterns[pick(rng, idx, weights)]
 	var out []Window
 	if buildDays > 0 && rng.Float64() < buildShare {
 		for b := buildDays; b >= 1; b-- {

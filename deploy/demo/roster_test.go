@@ -139,8 +139,8 @@ func TestRosterAvailability(t *testing.T) {
 	o := congress(t, 5)
 	r := mustRoster(t, o)
 	build := time.Date(2024, 12, 26, 0, 0, 0, 0, loc)
-	lastEnd := time.Date(2024, 12, 31, 4, 0, 0, 0, loc)
-	builders, gaps, allDays := 0, 0, 0
+	lastEnd := time.Date(2024, 12, 31, 7, 0, 0, 0, loc) // the night crew
+	builders, gaps, allDays, dawn := 0, 0, 0, 0
 	eventDays := map[string]int{}
 	for _, m := range r {
 		if len(m.Availability) == 0 {
@@ -155,12 +155,15 @@ func TestRosterAvailability(t *testing.T) {
 				t.Errorf("%s windows %d and %d overlap or are out of order", m.Username, i-1, i)
 			}
 			if w.StartsAt.Before(build) || w.EndsAt.After(lastEnd) {
-				t.Errorf("%s window %v-%v outside 26 Dec - 31 Dec 04:00", m.Username, w.StartsAt, w.EndsAt)
+				t.Errorf("%s window %v-%v outside 26 Dec - 31 Dec 07:00", m.Username, w.StartsAt, w.EndsAt)
 			}
 			if w.StartsAt.Location() != time.UTC {
 				t.Errorf("%s window not in UTC", m.Username)
 			}
 			days[w.StartsAt.In(loc).Format("2006-01-02")] = true
+			if e := w.EndsAt.In(loc); e.Day() != w.StartsAt.In(loc).Day() && e.Hour() >= 6 {
+				dawn++
+			}
 		}
 		if days["2024-12-26"] {
 			builders++
@@ -186,6 +189,10 @@ func TestRosterAvailability(t *testing.T) {
 	if gaps < 20 || allDays < 90 {
 		t.Errorf("%d with gaps, %d on every day; want some gaps and most on every day", gaps, allDays)
 	}
+	// 38C3 rooms are torn down at 06:00: somebody must still be there.
+	if dawn == 0 {
+		t.Error("nobody works until dawn")
+	}
 	for d, n := range eventDays {
 		if n < 120 {
 			t.Errorf("only %d people on %s", n, d)
@@ -201,8 +208,8 @@ func TestRosterWindowsKeepLocalClockAcrossDST(t *testing.T) {
 	for _, m := range mustRoster(t, o) {
 		for _, w := range m.Availability {
 			h := w.StartsAt.In(loc).Hour()
-			if h != 7 && h != 9 && h != 12 {
-				t.Fatalf("%s starts at %v local, want 07, 09 or 12", m.Username, w.StartsAt.In(loc))
+			if h != 7 && h != 9 && h != 12 && h != 18 {
+				t.Fatalf("%s starts at %v local, want 07, 09, 12 or 18", m.Username, w.StartsAt.In(loc))
 			}
 		}
 	}
