@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,8 @@ type env struct {
 	signer  *auth.Signer
 	pool    *pgxpool.Pool
 	writer  *kafka.Writer
+	// stop shuts the service down as SIGTERM would (idempotent; also run at cleanup).
+	stop func()
 }
 
 // smallPool keeps each test's pools small: the shared server has max_connections=100.
@@ -74,19 +77,23 @@ func newEnv(t testing.TB, tweak ...func(*config.Config)) *env {
 	done := make(chan error, 1)
 	go func() { done <- svc.Background(runCtx) }()
 	srv := httptest.NewServer(svc.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		require.NoError(t, <-done)
-		svc.Close()
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			srv.Close()
+			cancel()
+			require.NoError(t, <-done)
+			svc.Close()
+		})
+	}
+	t.Cleanup(stop)
 
 	pool, err := pg.Connect(ctx, dbURL, service.Name)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	w := kafkax.NewWriter(brokers)
 	t.Cleanup(func() { _ = w.Close() })
-	return &env{t: t, url: srv.URL, brokers: brokers, signer: signer, pool: pool, writer: w}
+	return &env{t: t, url: srv.URL, brokers: brokers, signer: signer, pool: pool, writer: w, stop: stop}
 }
 
 // user is a signed-in caller.

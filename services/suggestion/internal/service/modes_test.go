@@ -144,6 +144,31 @@ func TestLongSolveRunsInTheBackground(t *testing.T) {
 	require.NotNil(t, pick(msgs, id).created)
 }
 
+// Shutting down during a long background solve ends the search early and stores the best plan
+// found so far (the solver is anytime), rather than losing the suggestion.
+func TestShutdownStoresTheBestPlanOfABackgroundSolve(t *testing.T) {
+	e := newEnv(t)
+	w := e.newWorld(6, 2, 6)
+	r := e.do(w.org, "POST", "/organizer/events/"+w.event+"/ai/suggest", map[string]any{"time_limit_ms": 60000})
+	require.Equal(t, http.StatusAccepted, r.Status, string(r.Raw))
+	id := r.Body["id"].(string)
+	r = e.do(w.org, "GET", "/organizer/suggestions/"+id, nil)
+	require.Equal(t, "running", r.Body["status"])
+
+	start := time.Now()
+	e.stop()
+	elapsed := time.Since(start)
+	var status string
+	var tasks, violations int
+	require.NoError(t, e.pool.QueryRow(t.Context(), `SELECT status, jsonb_array_length(body->'tasks'), (body->'metrics'->>'hard_violations')::int
+		FROM suggestions WHERE id = $1`, id).Scan(&status, &tasks, &violations))
+	require.Equal(t, "ready", status)
+	require.Positive(t, tasks)
+	require.Zero(t, violations)
+	require.Equal(t, 1, e.count(`SELECT count(*) FROM outbox WHERE envelope->>'type' = 'suggestion.created'`), "its events are in the outbox")
+	t.Logf("shutdown with a 60 s solve in flight took %v", elapsed)
+}
+
 // An LLM endpoint that answers garbage falls back to the built-in planner and says why; a
 // valid answer is used.
 func TestLLMPlannerAndItsFallback(t *testing.T) {

@@ -133,18 +133,25 @@ func (s *Service) Background(ctx context.Context) error {
 	return ignoreCanceled(g.Wait())
 }
 
-// Run serves HTTP on the configured address and runs the background work until ctx ends, then
-// drains in-flight requests and ends the background solves (storing their best plans).
+// Run serves HTTP on the configured address and runs the background work until ctx ends. It
+// then drains in-flight requests, ends the background solves (each stores its best plan so
+// far) while the relay still runs to publish them, and only then stops the relay and consumer.
+// A failure of the background work stops the server too.
 func (s *Service) Run(ctx context.Context) error {
 	srv := httpx.NewServer(s.cfg.HTTPAddr, s.handler, s.log)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.Background(gctx) })
-	g.Go(func() error {
-		err := srv.Run(gctx)
-		s.app.Close()
-		return err
-	})
-	return ignoreCanceled(g.Wait())
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	srvCtx, stopServer := context.WithCancel(ctx)
+	defer stopServer()
+	bgDone := make(chan error, 1)
+	go func() {
+		bgDone <- s.Background(bgCtx)
+		stopServer()
+	}()
+	err := srv.Run(srvCtx)
+	s.app.Close()
+	stopBackground()
+	return errors.Join(ignoreCanceled(err), <-bgDone)
 }
 
 // Close ends the background solves and releases the Kafka writer and the Postgres pool.

@@ -67,7 +67,7 @@ func SolveGAP(ctx context.Context, inst gap.Instance, opt GAPOptions) (GAPResult
 		return GAPResult{}, fmt.Errorf("solve %s: malformed instance", inst.Name)
 	}
 	g := newGAPSearch(inst, opt.Seed)
-	lb, lambda := g.lagrangianBound(deadline)
+	lb, lambda := g.lagrangianBound(0, nil, deadline, nil)
 	g.construct(lambda)
 	var res GAPResult
 	if g.knapsackCells() <= knapsackCellLimit {
@@ -149,21 +149,31 @@ func newGAPSearch(inst gap.Instance, seed uint64) *gapSearch {
 }
 
 // lagrangianBound maximises L(λ) = Σ_j min_i (c_ij + λ_i r_ij) − Σ_i λ_i b_i by subgradient
-// ascent. It equals the LP bound at the optimum multipliers; the multipliers also price the
-// agents' capacity for the construction.
-func (g *gapSearch) lagrangianBound(deadline time.Time) (int, []float64) {
+// ascent from lambda0 (nil: zero) with Polyak steps toward ub, an upper bound on the optimum (a
+// plan's cost; zero: the crude Σ_j max_i c_ij, which overshoots and is corrected by the step
+// halving). It equals the LP bound at the optimum multipliers; the multipliers also price the
+// agents' capacity for the construction. onPlan, when set, receives every few iterations the
+// relaxed assignment repaired into a feasible plan (the classic Lagrangian heuristic).
+func (g *gapSearch) lagrangianBound(ub int, lambda0 []float64, deadline time.Time, onPlan func(x []int, cost int)) (int, []float64) {
 	m, n := g.m, g.n
 	lambda := make([]float64, m)
+	if lambda0 != nil {
+		copy(lambda, lambda0)
+	}
+	if ub <= 0 {
+		for j := range n {
+			worst := 0
+			for i := range m {
+				worst = max(worst, g.cost[j*m+i])
+			}
+			ub += worst
+		}
+	}
 	bestL := math.Inf(-1)
 	bestLambda := make([]float64, m)
 	use := make([]float64, m)
-	// Start the step from a typical cost so the scale fits the instance.
-	var sumC float64
-	for _, c := range g.cost {
-		sumC += float64(c)
-	}
-	step := 2.0
-	ub := sumC / float64(m) // a crude upper estimate for the Polyak step
+	relaxed := make([]int, n)
+	step := 1.0
 	stall := 0
 	for it := 0; it < 3000 && step > 1e-4; it++ {
 		if it&63 == 0 && time.Now().After(deadline) {
@@ -183,6 +193,7 @@ func (g *gapSearch) lagrangianBound(deadline time.Time) (int, []float64) {
 				}
 			}
 			L += best
+			relaxed[j] = bi
 			use[bi] += float64(g.res[j*m+bi])
 		}
 		if L > bestL+1e-9 {
@@ -192,6 +203,15 @@ func (g *gapSearch) lagrangianBound(deadline time.Time) (int, []float64) {
 		} else if stall++; stall >= 20 {
 			step /= 2
 			stall = 0
+		}
+		if onPlan != nil && it%5 == 0 {
+			if cost, ok := g.repairRelaxed(relaxed, lambda); ok {
+				onPlan(relaxed, cost)
+				ub = min(ub, cost)
+			}
+		}
+		if math.Ceil(bestL-1e-6) >= float64(ub) {
+			break // the bound meets a known plan: proved
 		}
 		norm := 0.0
 		for i := range m {
@@ -205,7 +225,7 @@ func (g *gapSearch) lagrangianBound(deadline time.Time) (int, []float64) {
 		if norm == 0 {
 			break // the relaxed solution is feasible: L is optimal for the relaxation
 		}
-		t := step * (ub - L) / norm
+		t := step * (float64(ub) - L) / norm
 		if t <= 0 {
 			t = step / math.Sqrt(norm)
 		}
@@ -214,6 +234,47 @@ func (g *gapSearch) lagrangianBound(deadline time.Time) (int, []float64) {
 		}
 	}
 	return int(math.Ceil(bestL - 1e-6)), bestLambda
+}
+
+// repairRelaxed turns the relaxed assignment x (each job on its cheapest agent under the prices
+// lambda) into a feasible plan in place: overloaded agents give up the jobs that lose least
+// under the prices, per unit of resource freed, until they fit, and repair places those.
+func (g *gapSearch) repairRelaxed(x []int, lambda []float64) (int, bool) {
+	m, n := g.m, g.n
+	load := make([]int, m)
+	for j, i := range x {
+		load[i] += g.res[j*m+i]
+	}
+	loss := make([]float64, n)
+	for i := range m {
+		if load[i] <= g.cap[i] {
+			continue
+		}
+		var on []int
+		for j := range n {
+			if x[j] != i {
+				continue
+			}
+			own := float64(g.cost[j*m+i]) + lambda[i]*float64(g.res[j*m+i])
+			second := math.Inf(1)
+			for k := range m {
+				if k != i {
+					second = math.Min(second, float64(g.cost[j*m+k])+lambda[k]*float64(g.res[j*m+k]))
+				}
+			}
+			on = append(on, j)
+			loss[j] = (second - own) / float64(g.res[j*m+i])
+		}
+		sortIntsBy(on, func(a, b int) bool { return loss[a] < loss[b] })
+		for _, j := range on {
+			if load[i] <= g.cap[i] {
+				break
+			}
+			load[i] -= g.res[j*m+i]
+			x[j] = -1
+		}
+	}
+	return g.repair(x)
 }
 
 // construct assigns jobs, hardest first, to the cheapest agent under Lagrangian prices that
