@@ -57,6 +57,11 @@ type Waiter interface {
 	WaitCaughtUp(ctx context.Context) error
 }
 
+// Observer records what solves did (metrics); nil records nothing.
+type Observer interface {
+	Solved(mode string, elapsed time.Duration, tasks, assigned, hardViolations int)
+}
+
 // Bounds of the read-your-writes waits (CONVENTIONS.md) and of storing a finished solve.
 const (
 	flushTimeout = time.Second
@@ -74,6 +79,7 @@ type App struct {
 	now     func() time.Time
 	newID   func() uuid.UUID
 	params  learning.Params
+	obs     Observer
 
 	// slots bound the solves running at once: each keeps a core busy for its whole time
 	// limit, so more of them than cores only makes every one of them worse.
@@ -86,10 +92,10 @@ type App struct {
 	wg     sync.WaitGroup
 }
 
-// New returns the use cases. Close stops the background solves.
-func New(repo Repo, p Planner, relay Flusher, wait Waiter, log *slog.Logger) *App {
+// New returns the use cases; obs may be nil. Close stops the background solves.
+func New(repo Repo, p Planner, relay Flusher, wait Waiter, obs Observer, log *slog.Logger) *App {
 	jobs, cancel := context.WithCancel(context.Background())
-	return &App{repo: repo, planner: p, relay: relay, wait: wait, log: log,
+	return &App{repo: repo, planner: p, relay: relay, wait: wait, obs: obs, log: log,
 		now:    func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		newID:  uuid.New,
 		params: learning.DefaultParams(),
@@ -275,6 +281,15 @@ func (a *App) solveAndSave(ctx context.Context, sg domain.Suggestion, ev domain.
 }
 
 func (a *App) solve(ctx context.Context, id uuid.UUID, ev domain.Event, req domain.Request, staff []domain.Staff) (domain.Body, string, error) {
+	started := time.Now()
+	body, source, err := a.solveInputs(ctx, id, ev, req, staff)
+	if err == nil && a.obs != nil {
+		a.obs.Solved(req.Mode, time.Since(started), body.Metrics.Tasks, body.Metrics.Assigned, body.Metrics.HardViolations)
+	}
+	return body, source, err
+}
+
+func (a *App) solveInputs(ctx context.Context, id uuid.UUID, ev domain.Event, req domain.Request, staff []domain.Staff) (domain.Body, string, error) {
 	tasks, err := a.repo.EventTasks(ctx, ev.ID)
 	if err != nil {
 		return domain.Body{}, "", err

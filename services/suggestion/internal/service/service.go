@@ -113,7 +113,7 @@ func (s *Service) setup(ctx context.Context) error {
 	planner := llm.New(llm.Config{BaseURL: s.cfg.LLMBaseURL, Model: s.cfg.LLMModel, APIKey: s.cfg.LLMAPIKey, Timeout: s.cfg.LLMTimeout},
 		&http.Client{})
 
-	s.app = app.New(st, planner, s.relay, s.consumer, s.log)
+	s.app = app.New(st, planner, s.relay, s.consumer, newSolveMetrics(reg), s.log)
 	mux := http.NewServeMux()
 	httpx.Ops(mux, reg, map[string]httpx.Check{"postgres": s.pool.Ping, "kafka": s.consumer.Ready})
 	transport.Register(mux, s.app, auth.Middleware(verifier), s.log)

@@ -344,6 +344,11 @@ func TestSuggestEndToEndThroughTheTopics(t *testing.T) {
 	require.Nil(t, r.Body["next_cursor"])
 	r = e.do(w.org, "GET", "/organizer/events/"+w.event+"/suggestions?cursor=garbage", nil)
 	require.Equal(t, http.StatusBadRequest, r.Status)
+
+	r = e.do(user{}, "GET", "/metrics", nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	require.Contains(t, string(r.Raw), `suggestion_solve_seconds_count{mode="plan_and_assign"} 2`)
+	require.Contains(t, string(r.Raw), "suggestion_hard_violations_total 0")
 }
 
 // The task service reports the suggestion's tasks approved: the suggestion reads approved,

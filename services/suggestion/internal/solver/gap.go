@@ -67,8 +67,18 @@ func SolveGAP(ctx context.Context, inst gap.Instance, opt GAPOptions) (GAPResult
 		return GAPResult{}, fmt.Errorf("solve %s: malformed instance", inst.Name)
 	}
 	g := newGAPSearch(inst, opt.Seed)
-	lb, lambda := g.lagrangianBound(0, nil, deadline, nil)
+	// The Lagrangian heuristic's best plan starts the search when it beats the construction.
+	var lhPlan []int
+	lhCost := math.MaxInt
+	lb, lambda := g.lagrangianBound(0, nil, deadline, func(x []int, cost int) {
+		if cost < lhCost {
+			lhPlan, lhCost = append(lhPlan[:0], x...), cost
+		}
+	})
 	g.construct(lambda)
+	if lhPlan != nil && (g.totalExcess() > 0 || lhCost < g.total) {
+		g.setAssign(lhPlan)
+	}
 	var res GAPResult
 	if g.knapsackCells() <= knapsackCellLimit {
 		// Small instance: a short search gives an upper bound that steers the stronger
@@ -322,6 +332,15 @@ func (g *gapSearch) construct(lambda []float64) {
 		g.load[bi] += g.res[j*m+bi]
 		g.total += g.cost[j*m+bi]
 	}
+}
+
+// totalExcess sums the capacity overload of the current solution.
+func (g *gapSearch) totalExcess() int {
+	e := 0
+	for i := range g.m {
+		e += excess(g.load[i], g.cap[i])
+	}
+	return e
 }
 
 func excess(load, capacity int) int {
