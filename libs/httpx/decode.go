@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/eventai/eventai/libs/problem"
 )
@@ -43,6 +44,12 @@ func DecodeLimit(w http.ResponseWriter, r *http.Request, dst any, maxBytes int64
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		var pe *time.ParseError
+		if errors.As(err, &pe) || strings.HasPrefix(err.Error(), "Time.UnmarshalJSON") {
+			if p := badTimeFields(raw, dst); p != nil {
+				return p
+			}
+		}
 		return decodeProblem(err, dec, maxBytes)
 	}
 	// Exactly one JSON value: anything but whitespace after it is an error.

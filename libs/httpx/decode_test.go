@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventai/eventai/libs/problem"
 )
@@ -172,5 +173,34 @@ func TestDecodeRefusesNUL(t *testing.T) {
 	}
 	if got.Username != `C:\u0000` {
 		t.Fatalf("username %q", got.Username)
+	}
+}
+
+// A time that is not RFC 3339 fails inside time.Time's UnmarshalJSON, which names no field; it
+// must still come back as a 422 naming the field, like every other wrong value.
+func TestDecodeBadTimeNamesTheField(t *testing.T) {
+	type slot struct {
+		StartsAt time.Time `json:"starts_at"`
+		EndsAt   time.Time `json:"ends_at"`
+	}
+	type body struct {
+		Title string     `json:"title"`
+		Due   *time.Time `json:"due"`
+		Slots []slot     `json:"availability"`
+	}
+	cases := map[string]string{
+		`{"due": "tomorrow"}`: "due",
+		`{"due": 5}`:          "due",
+		`{"availability": [{"starts_at": "2027-01-10T09:00:00Z", "ends_at": "2027-01-10T10:00:00Z"}, {"starts_at": "2027-01-10T09:00:00Z", "ends_at": "2027-01-10"}]}`: "availability[1].ends_at",
+	}
+	for in, field := range cases {
+		r := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(in))
+		var dst body
+		err := Decode(httptest.NewRecorder(), r, &dst)
+		var p *problem.Problem
+		if !errors.As(err, &p) || p.Status != 422 || len(p.Errors) != 1 || p.Errors[0].Field != field ||
+			!strings.Contains(p.Errors[0].Message, "RFC 3339") {
+			t.Fatalf("%s: got %v (%+v), want 422 naming %s", in, err, p, field)
+		}
 	}
 }

@@ -232,6 +232,9 @@ func TestBadInput(t *testing.T) {
 		// An explicit 0 is out of range, not "use the default".
 		{`{"title": "x", "starts_at": "2026-09-14T09:00:00Z", "ends_at": "2026-09-14T10:00:00Z", "priority": 0}`, 422, "priority"},
 		{`{"title": "x", "starts_at": "2026-09-14T09:00:00Z", "ends_at": "2026-09-14T10:00:00Z", "headcount": 0}`, 422, "headcount"},
+		// A time in the wrong format names its field like any other wrong value.
+		{`{"title": "x", "starts_at": "tomorrow", "ends_at": "2026-09-14T10:00:00Z"}`, 422, "starts_at"},
+		{`{"title": "x", "starts_at": "2026-09-14T09:00:00Z", "ends_at": "2026-09-14 10:00"}`, 422, "ends_at"},
 	}
 	for _, c := range cases {
 		r := h.do("POST", path, org, c.body)
