@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/eventai/eventai/libs/problem"
 )
@@ -44,9 +43,10 @@ func DecodeLimit(w http.ResponseWriter, r *http.Request, dst any, maxBytes int64
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		var pe *time.ParseError
-		if errors.As(err, &pe) || strings.HasPrefix(err.Error(), "Time.UnmarshalJSON") {
-			if p := badTimeFields(raw, dst); p != nil {
+		// Errors of a value's own unmarshaler (time.Time, uuid.UUID) carry no field name:
+		// look the field up so that the answer is a 422 naming it, like any wrong value.
+		if !isSyntaxOrType(err) {
+			if p := badValueFields(raw, dst); p != nil {
 				return p
 			}
 		}
@@ -87,6 +87,17 @@ func nulEscape(b []byte) int {
 		i++ // skip the escaped byte
 	}
 	return -1
+}
+
+// isSyntaxOrType reports the errors decodeProblem names precisely by itself.
+func isSyntaxOrType(err error) bool {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		mbe *http.MaxBytesError
+	)
+	return errors.As(err, &syn) || errors.As(err, &typ) || errors.As(err, &mbe) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || strings.HasPrefix(err.Error(), "json: unknown field ")
 }
 
 func decodeProblem(err error, dec *json.Decoder, maxBytes int64) error {

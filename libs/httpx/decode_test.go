@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/eventai/eventai/libs/problem"
 )
 
@@ -200,6 +202,26 @@ func TestDecodeBadTimeNamesTheField(t *testing.T) {
 		var p *problem.Problem
 		if !errors.As(err, &p) || p.Status != 422 || len(p.Errors) != 1 || p.Errors[0].Field != field ||
 			!strings.Contains(p.Errors[0].Message, "RFC 3339") {
+			t.Fatalf("%s: got %v (%+v), want 422 naming %s", in, err, p, field)
+		}
+	}
+}
+
+// A malformed UUID fails inside uuid.UUID's UnmarshalText; it must be a 422 naming the field.
+func TestDecodeBadUUIDNamesTheField(t *testing.T) {
+	type body struct {
+		Owner  uuid.UUID   `json:"owner_id"`
+		Except []uuid.UUID `json:"except"`
+	}
+	for in, field := range map[string]string{
+		`{"owner_id": "x"}`: "owner_id",
+		`{"except": ["3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c", "nope"]}`: "except[1]",
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader(in))
+		var dst body
+		err := Decode(httptest.NewRecorder(), r, &dst)
+		var p *problem.Problem
+		if !errors.As(err, &p) || p.Status != 422 || len(p.Errors) != 1 || p.Errors[0].Field != field {
 			t.Fatalf("%s: got %v (%+v), want 422 naming %s", in, err, p, field)
 		}
 	}

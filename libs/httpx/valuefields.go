@@ -1,21 +1,28 @@
 package httpx
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/eventai/eventai/libs/problem"
 )
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType = reflect.TypeFor[time.Time]()
+	uuidType = reflect.TypeFor[uuid.UUID]()
+)
 
-// badTimeFields finds the fields of dst (by their JSON paths) whose values in raw are not RFC 3339
-// times. encoding/json reports a bad time from time.Time's own UnmarshalJSON, without the field,
-// so Decode looks the field up here to answer like any other wrong value: a 422 naming it.
-func badTimeFields(raw []byte, dst any) *problem.Problem {
+// badValueFields finds the fields of dst (by their JSON paths) whose values in raw are not RFC
+// 3339 times or not UUIDs. encoding/json reports those from the types' own unmarshalers, without
+// the field, so Decode looks the field up here to answer like any other wrong value: a 422
+// naming it.
+func badValueFields(raw []byte, dst any) *problem.Problem {
 	var tree any
 	if err := json.Unmarshal(raw, &tree); err != nil {
 		return nil
@@ -35,13 +42,23 @@ func walkTimes(t reflect.Type, v any, path string, errs *[]problem.FieldError) {
 	if t == nil || v == nil {
 		return
 	}
-	if t == timeType {
+	switch t {
+	case timeType:
 		s, ok := v.(string)
 		if _, err := time.Parse(time.RFC3339, s); !ok || err != nil {
 			*errs = append(*errs, problem.FieldError{Field: path,
 				Message: fmt.Sprintf("must be an RFC 3339 time such as 2026-06-01T08:00:00Z, not %s", shortJSON(v))})
 		}
 		return
+	case uuidType:
+		s, ok := v.(string)
+		if _, err := uuid.Parse(s); !ok || err != nil {
+			*errs = append(*errs, problem.FieldError{Field: path, Message: fmt.Sprintf("must be a UUID, not %s", shortJSON(v))})
+		}
+		return
+	}
+	if custom(t) {
+		return // a type that decodes itself reports its own errors
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -85,6 +102,16 @@ func walkTimes(t reflect.Type, v any, path string, errs *[]problem.FieldError) {
 			walkTimes(t.Elem(), x, join(path, k), errs)
 		}
 	}
+}
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+func custom(t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	return p.Implements(jsonUnmarshaler) || p.Implements(textUnmarshaler)
 }
 
 // jsonName is the JSON key of f ("" for an untagged field) and whether encoding/json skips it.
