@@ -281,3 +281,18 @@ func TestAssembleExplainsARealSolve(t *testing.T) {
 	require.Equal(t, ann, *b.Teams[0].LeadID, "level 4 beats level 3")
 	require.ElementsMatch(t, []uuid.UUID{ann, ben}, b.Teams[0].MemberIDs)
 }
+
+// Everything already approved: the next plan_and_assign proposes nothing and still answers.
+func TestAssembleWithNothingToStaff(t *testing.T) {
+	in := Inputs{Event: Event{ID: uuid.New(), Timezone: "UTC"}, Request: Request{Mode: ModePlanAndAssign, TimeLimit: 50 * time.Millisecond},
+		Staff: []Staff{{ID: uuid.New()}}, NewID: counter()}
+	c := Compose(in)
+	plan, err := solver.Solve(context.Background(), c.Problem)
+	require.NoError(t, err)
+	b := Assemble(c, plan, in)
+	require.NotNil(t, b.Tasks)
+	require.Empty(t, b.Tasks)
+	require.Empty(t, b.Teams)
+	require.Zero(t, b.Metrics.Tasks)
+	require.Zero(t, b.Metrics.HardViolations)
+}
