@@ -301,13 +301,35 @@ func (s *Service) UpdateMe(ctx context.Context, id uuid.UUID, in MePatch) (domai
 		if err := p.Apply(&cur); err != nil {
 			return domain.User{}, err
 		}
-		ok := false
-		if in.CurrentPassword != nil {
-			if ok, err = s.hasher.Verify(ctx, *in.CurrentPassword, cur.PasswordHash); err != nil {
-				return domain.User{}, fmt.Errorf("verify password of %s: %w", id, err)
-			}
+		if in.CurrentPassword == nil {
+			return domain.User{}, &domain.ValidationError{Fields: []domain.FieldError{{Field: "current_password", Message: "is required to change the password"}}}
+		}
+		// Guesses of the current password share the account's login throttle, so that a
+		// stolen access token is not an unlimited password oracle.
+		var keys []string
+		for _, alias := range []string{cur.Username, cur.Email} {
+			k, _ := throttleKeys(alias, "")
+			keys = append(keys, k)
+		}
+		wait, err := s.store.ThrottleWait(ctx, s.opt.AccountThrottle, keys, s.now())
+		if err != nil {
+			return domain.User{}, err
+		}
+		if wait > 0 {
+			return domain.User{}, &RateLimitedError{RetryAfter: wait}
+		}
+		ok, err := s.hasher.Verify(ctx, *in.CurrentPassword, cur.PasswordHash)
+		if err != nil {
+			return domain.User{}, fmt.Errorf("verify password of %s: %w", id, err)
 		}
 		if !ok {
+			fails := map[string]domain.ThrottlePolicy{}
+			for _, k := range keys {
+				fails[k] = s.opt.AccountThrottle
+			}
+			if err := s.store.ThrottleFail(ctx, fails, s.now()); err != nil {
+				return domain.User{}, err
+			}
 			return domain.User{}, &domain.ValidationError{Fields: []domain.FieldError{{Field: "current_password", Message: "does not match your password"}}}
 		}
 		if newHash, err = s.hasher.Hash(ctx, *in.Password); err != nil {

@@ -261,3 +261,22 @@ func TestDeleteUserHonoursIfMatch(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, f.do("GET", "/admin/users/"+id, tok, nil).Status)
 	require.Equal(t, http.StatusNotFound, f.do("DELETE", "/admin/users/"+id, tok, nil, "If-Match", `"3"`).Status)
 }
+
+// A stolen access token must not become an unlimited password oracle: wrong current_password
+// answers count like failed logins of the account, and after the threshold the answer is 429
+// (for the login too), even for the right password.
+func TestCurrentPasswordGuessesAreThrottled(t *testing.T) {
+	f := newFixture(t, false)
+	r := f.register("lea")
+	tok := str(r.Body, "access")
+	for i := range 5 {
+		res := f.do("PUT", "/auth/me", tok, map[string]any{"password": "new-password-1", "current_password": fmt.Sprintf("guess-%d", i)})
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status, "guess %d: %s", i, res.Raw)
+	}
+	res := f.do("PUT", "/auth/me", tok, map[string]any{"password": "new-password-1", "current_password": "pass-lea"})
+	require.Equal(t, http.StatusTooManyRequests, res.Status, string(res.Raw))
+	require.NotEmpty(t, res.Header.Get("Retry-After"))
+	require.Equal(t, http.StatusTooManyRequests, f.login("lea", "pass-lea").Status, "the account's throttle is shared with the login")
+	// A password change would have ended the sessions: the refresh token still works.
+	require.Equal(t, http.StatusOK, f.do("POST", "/auth/refresh", "", map[string]any{"refresh": str(r.Body, "refresh")}).Status)
+}
