@@ -172,11 +172,16 @@ func (a *App) organizerEvent(ctx context.Context, actor domain.Actor, id uuid.UU
 	return ev, nil
 }
 
-// Suggest asks the AI for a suggestion for an event. With a time limit above
+// Suggest asks the AI for a suggestion for an event: the role first, then the request, then
+// the event (another company's answers ErrNotFound) and the staff. With a time limit above
 // domain.AsyncAbove it answers at once with a running suggestion (async = true) and solves in
 // the background; otherwise it answers the stored, ready suggestion.
-func (a *App) Suggest(ctx context.Context, actor domain.Actor, eventID uuid.UUID, req domain.Request) (View, bool, error) {
+func (a *App) Suggest(ctx context.Context, actor domain.Actor, eventID uuid.UUID, raw domain.RawRequest) (View, bool, error) {
 	if err := requireRole(actor, domain.RoleOrganizer); err != nil {
+		return View{}, false, err
+	}
+	req, err := raw.Validate()
+	if err != nil {
 		return View{}, false, err
 	}
 	// A suggestion reads everything: staff just added and a schedule just imported must be in

@@ -22,6 +22,7 @@ func TestAuthorisationPerObject(t *testing.T) {
 	body := map[string]any{"time_limit_ms": 100}
 	require.Equal(t, http.StatusNotFound, e.do(other, "POST", suggest, body).Status, "another company's event")
 	require.Equal(t, http.StatusForbidden, e.do(staff, "POST", suggest, body).Status)
+	require.Equal(t, http.StatusForbidden, e.do(staff, "POST", suggest, map[string]any{"mode": "x"}).Status, "the role before the body")
 	require.Equal(t, http.StatusForbidden, e.do(w.mgr, "POST", suggest, body).Status)
 	require.Equal(t, http.StatusUnauthorized, e.do(user{}, "POST", suggest, body).Status)
 	require.Equal(t, http.StatusNotFound, e.do(w.org, "POST", "/organizer/events/not-a-uuid/ai/suggest", body).Status)

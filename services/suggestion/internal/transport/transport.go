@@ -77,12 +77,7 @@ func (h *Handlers) suggest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	req, err := raw.Validate()
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	v, async, err := h.app.Suggest(r.Context(), actor, eventID, req)
+	v, async, err := h.app.Suggest(r.Context(), actor, eventID, raw)
 	if err != nil {
 		h.fail(w, r, err)
 		return
