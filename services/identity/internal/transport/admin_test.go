@@ -280,3 +280,37 @@ func TestCurrentPasswordGuessesAreThrottled(t *testing.T) {
 	// A password change would have ended the sessions: the refresh token still works.
 	require.Equal(t, http.StatusOK, f.do("POST", "/auth/refresh", "", map[string]any{"refresh": str(r.Body, "refresh")}).Status)
 }
+
+// Access tokens live 15 minutes and are not revocable, so the service checks the caller's
+// account on every request: a deleted or deactivated user's token no longer works here, and a
+// demoted admin's token no longer reaches the admin routes (where it could create new admins).
+func TestTokensOfRemovedOrDemotedCallersStopWorking(t *testing.T) {
+	f := newFixture(t, false)
+	root := f.admin()
+	mk := func(name, role string) (id, tok string) {
+		res := f.do("POST", "/admin/users", root, map[string]any{"username": name, "email": name + "@example.com", "password": "password-" + name, "role": role})
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Raw))
+		l := f.login(name, "password-"+name)
+		require.Equal(t, http.StatusOK, l.Status)
+		return str(res.Body, "id"), str(l.Body, "access")
+	}
+	goneID, gone := mk("gone", "admin")
+	demotedID, demoted := mk("demoted", "admin")
+	offID, off := mk("off", "staff")
+
+	require.Equal(t, http.StatusNoContent, f.do("DELETE", "/admin/users/"+goneID, root, nil).Status)
+	require.Equal(t, http.StatusOK, f.do("PUT", "/admin/users/"+demotedID, root, map[string]any{"role": "staff"}).Status)
+	require.Equal(t, http.StatusOK, f.do("PUT", "/admin/users/"+offID, root, map[string]any{"is_active": false}).Status)
+
+	newAdmin := map[string]any{"username": "mole", "email": "mole@example.com", "password": "password-mole", "role": "admin"}
+	require.Equal(t, http.StatusUnauthorized, f.do("POST", "/admin/users", gone, newAdmin).Status)
+	require.Equal(t, http.StatusUnauthorized, f.do("GET", "/admin/users", gone, nil).Status)
+	require.Equal(t, http.StatusForbidden, f.do("POST", "/admin/users", demoted, newAdmin).Status)
+	require.Equal(t, http.StatusForbidden, f.do("PUT", "/admin/users/"+offID, demoted, map[string]any{"is_active": true}).Status)
+	require.Equal(t, http.StatusOK, f.do("GET", "/auth/me", demoted, nil).Status, "a demoted user is still signed in")
+	require.Equal(t, http.StatusUnauthorized, f.do("GET", "/auth/me", off, nil).Status)
+	require.Equal(t, http.StatusUnauthorized, f.do("PUT", "/auth/me", off, map[string]any{"full_name": "x"}).Status)
+	list := f.do("GET", "/admin/users?q=mole", root, nil)
+	require.Equal(t, http.StatusOK, list.Status)
+	require.Empty(t, list.Body["items"], "no admin was created")
+}

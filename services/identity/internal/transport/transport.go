@@ -34,8 +34,10 @@ type Handler struct {
 // tokens (auth.Middleware).
 func Register(mux *http.ServeMux, a *app.Service, jwks auth.KeySource, authn func(http.Handler) http.Handler, ips *ClientIP, log *slog.Logger) {
 	h := &Handler{app: a, ips: ips, jwks: jwks, log: log}
-	signedIn := func(f http.HandlerFunc) http.Handler { return authn(f) }
-	admin := func(f http.HandlerFunc) http.Handler { return authn(auth.RequireRole(auth.RoleAdmin)(f)) }
+	signedIn := func(f http.HandlerFunc) http.Handler { return authn(h.current(false, f)) }
+	admin := func(f http.HandlerFunc) http.Handler {
+		return authn(auth.RequireRole(auth.RoleAdmin)(h.current(true, f)))
+	}
 
 	mux.HandleFunc("POST /auth/register", h.register)
 	mux.HandleFunc("POST /auth/login", h.login)
@@ -238,6 +240,29 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.writeErr(w, r, err)
+}
+
+// current checks the caller's account as it is now, not as the token says: access tokens live
+// 15 minutes and cannot be revoked, and a deleted or deactivated user's token must not keep
+// working here (401), nor a demoted admin's reach the admin routes, where it could create new
+// admins (403).
+func (h *Handler) current(admin bool, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := h.app.Me(r.Context(), caller(r).UserID)
+		if errors.Is(err, domain.ErrNotFound) || (err == nil && !u.CanSignIn()) {
+			problem.Write(w, r, problem.Unauthorized("the account no longer exists or is deactivated"))
+			return
+		}
+		if err != nil {
+			h.writeErr(w, r, err)
+			return
+		}
+		if admin && u.Role != domain.RoleAdmin {
+			problem.Write(w, r, problem.Forbidden("your role is now "+u.Role+"; sign in again"))
+			return
+		}
+		next(w, r)
+	}
 }
 
 func caller(r *http.Request) auth.Principal {
