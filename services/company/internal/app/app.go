@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,6 +24,7 @@ type Repo interface {
 	Update(ctx context.Context, id uuid.UUID, version int64, now time.Time, fn func(*domain.Company) error) (domain.Company, error)
 	Delete(ctx context.Context, id uuid.UUID, version *int64) error
 	Members(ctx context.Context, companyID uuid.UUID, limit int, cursor string) ([]domain.Member, string, error)
+	UserStatus(ctx context.Context, id uuid.UUID) (role string, active bool, err error)
 }
 
 // Flusher publishes every committed outbox row before a write answers (read your writes).
@@ -64,6 +66,24 @@ func (a *App) flush(ctx context.Context) {
 	if err := a.relay.Flush(ctx); err != nil {
 		a.log.WarnContext(ctx, "outbox flush after commit", "err", err)
 	}
+}
+
+// CheckCaller refuses a token whose user identity has since deactivated or deleted
+// (ErrSignedOut) or given another role (ErrRoleChanged): access tokens cannot be revoked and
+// live 15 minutes. A user the read model has not heard of is let through on the token alone.
+func (a *App) CheckCaller(ctx context.Context, actor domain.Actor) error {
+	role, active, err := a.repo.UserStatus(ctx, actor.UserID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case !active:
+		return fmt.Errorf("user %s: %w", actor.UserID, domain.ErrSignedOut)
+	case role != actor.Role:
+		return fmt.Errorf("user %s is %s now, not %s: %w", actor.UserID, role, actor.Role, domain.ErrRoleChanged)
+	}
+	return nil
 }
 
 // Create makes a company with the actor as creator and first member.

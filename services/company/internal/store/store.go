@@ -307,8 +307,25 @@ const (
 		WHERE users.version <= excluded.version
 		RETURNING id`
 	sqlDeleteUserMemberships = `DELETE FROM memberships WHERE user_id = $1`
-	sqlDeleteUser            = `DELETE FROM users WHERE id = $1`
+	// A deleted user stays as an inactive tombstone with the highest version, so that the
+	// caller check knows them and a late snapshot cannot bring them back.
+	sqlDeleteUser = `INSERT INTO users (id, role, is_active, version) VALUES ($1, '', false, 9223372036854775807)
+		ON CONFLICT (id) DO UPDATE SET role = '', is_active = false, version = 9223372036854775807`
+	sqlUserStatus = `SELECT role, is_active FROM users WHERE id = $1`
 )
+
+// UserStatus answers what the read model knows of a user: role and whether active; ErrNotFound
+// when identity has not announced them (yet).
+func (s *Store) UserStatus(ctx context.Context, id uuid.UUID) (role string, active bool, err error) {
+	err = s.pool.QueryRow(ctx, sqlUserStatus, id).Scan(&role, &active)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, domain.ErrNotFound
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("load user %s: %w", id, err)
+	}
+	return role, active, nil
+}
 
 // ApplyUser upserts a user snapshot into the read model inside the consumer's transaction and
 // replaces the user's memberships per the membership rule. An older snapshot than the stored
@@ -340,7 +357,8 @@ func ApplyUser(ctx context.Context, tx pgx.Tx, u domain.User) error {
 	return nil
 }
 
-// DeleteUser removes a user and their memberships inside the consumer's transaction.
+// DeleteUser removes a user's memberships and leaves a tombstone, inside the consumer's
+// transaction.
 func DeleteUser(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 	if _, err := tx.Exec(ctx, sqlDeleteUserMemberships, id); err != nil {
 		return fmt.Errorf("delete memberships of %s: %w", id, err)

@@ -220,8 +220,15 @@ func TestApplyUserFollowsMembershipRule(t *testing.T) {
 	applyUser(t, pool, u)
 	require.Equal(t, 0, count(t, pool, `SELECT count(*) FROM memberships WHERE user_id = $1`, u.ID))
 
+	// Deleted: a tombstone (inactive, no role) that a late snapshot cannot revive.
 	require.NoError(t, pg.InTx(ctx, pool, func(tx pgx.Tx) error { return store.DeleteUser(ctx, tx, u.ID) }))
-	require.Equal(t, 0, count(t, pool, `SELECT count(*) FROM users WHERE id = $1`, u.ID))
+	require.Equal(t, 1, count(t, pool, `SELECT count(*) FROM users WHERE id = $1 AND NOT is_active AND role = ''`, u.ID))
+	u.IsActive, u.Version = true, 4
+	applyUser(t, pool, u)
+	_, active, err := s.UserStatus(ctx, u.ID)
+	require.NoError(t, err)
+	require.False(t, active)
+	require.Equal(t, 0, count(t, pool, `SELECT count(*) FROM memberships WHERE user_id = $1`, u.ID))
 }
 
 func TestMembersPaginate(t *testing.T) {
