@@ -472,16 +472,52 @@ func TestAIAssignsOpenTasks(t *testing.T) {
 		}
 		return len(miss) == 0, strings.Join(miss, "; ")
 	})
-	mgrC.JSON("POST", "/manager/suggestions/"+sug.ID+"/approve", map[string]any{}, http.StatusOK, nil)
+	// Until the manager decides, they are proposals: counted as such, invisible to staff.
+	waitCounts(t, mgrC, ev.ID, len(open), 0, 0)
+	for id, c := range clients {
+		if got := allPages[Task](t, c, "/staff/tasks/"); len(got) != 0 {
+			t.Fatalf("staff %s sees %v before approval", staff[id].Username, titles(got))
+		}
+	}
+
+	// The manager approves all but the lunch, which they reject: the organizer's task stays,
+	// approved and unassigned again.
+	lunch := open[3]
+	var res struct {
+		Approved count `json:"approved"`
+		Rejected count `json:"rejected"`
+	}
+	mgrC.JSON("POST", "/manager/suggestions/"+sug.ID+"/approve", map[string]any{"reject": []string{lunch.ID}}, http.StatusOK, &res)
+	if int(res.Approved) != len(open)-1 || res.Rejected != 1 {
+		t.Fatalf("approve with one rejection answered approved/rejected = %d/%d, want %d/1", res.Approved, res.Rejected, len(open)-1)
+	}
+	var l Task
+	mgrC.JSON("GET", "/manager/tasks/"+lunch.ID, nil, http.StatusOK, &l)
+	if l.Assignee() != "" || l.Approval != "approved" || l.Title != lunch.Title {
+		t.Fatalf("the rejected proposal's task = %+v, want the organizer's task back: approved, unassigned", l)
+	}
 	for id, c := range clients {
 		var mine []Task
 		for _, tk := range sug.Tasks {
-			if tk.Assignee() == id {
+			if tk.Assignee() == id && tk.ID != lunch.ID {
 				mine = append(mine, tk)
 			}
 		}
-		if got := allPages[Task](t, c, "/staff/tasks/"); !sameSet(ids(got), ids(mine)) {
+		got := allPages[Task](t, c, "/staff/tasks/")
+		if !sameSet(ids(got), ids(mine)) {
 			t.Fatalf("staff %s sees %v, the AI gave them %v", staff[id].Username, titles(got), titles(mine))
 		}
+		for _, tk := range got {
+			if tk.Approval != "approved" || tk.Assignee() != id {
+				t.Fatalf("staff %s sees %+v", staff[id].Username, tk)
+			}
+		}
+	}
+	waitCounts(t, mgrC, ev.ID, 0, len(open), 0)
+	// The manager can still give the lunch to the person the AI chose.
+	var given Task
+	mgrC.JSON("PUT", "/manager/tasks/"+lunch.ID, map[string]any{"version": l.Version, "assignee_id": want[lunch.ID]}, http.StatusOK, &given)
+	if given.Assignee() != want[lunch.ID] || given.Approval != "approved" {
+		t.Fatalf("manual assignment of the lunch = %+v", given)
 	}
 }
