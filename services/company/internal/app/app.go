@@ -73,6 +73,16 @@ func (a *App) flush(ctx context.Context) {
 // live 15 minutes. A user the read model has not heard of is let through on the token alone.
 func (a *App) CheckCaller(ctx context.Context, actor domain.Actor) error {
 	role, active, err := a.repo.UserStatus(ctx, actor.UserID)
+	if err == nil && (!active || role != actor.Role) {
+		// The token may be newer than the read model (re-activated, promoted a moment ago):
+		// one bounded catch-up before refusing.
+		wctx, cancel := context.WithTimeout(ctx, waitTimeout)
+		if werr := a.wait.WaitCaughtUp(wctx); werr != nil {
+			a.log.WarnContext(ctx, "wait for consumer to catch up", "err", werr)
+		}
+		cancel()
+		role, active, err = a.repo.UserStatus(ctx, actor.UserID)
+	}
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
 		return nil
