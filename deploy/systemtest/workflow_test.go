@@ -2,9 +2,11 @@ package systemtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -170,6 +172,38 @@ func TestWorkflow(t *testing.T) {
 		// The same through If-Match.
 		mgrC.Problem("PUT", "/manager/tasks/"+desk.ID, map[string]any{"title": "Overwritten"}, http.StatusConflict, "If-Match", `"`+itoa(old.Version)+`"`)
 		unchanged(mgrC, "/manager/tasks/"+desk.ID, desk)
+
+		// Eight writers with the same version at once: exactly one wins, the rest get 409.
+		const writers = 8
+		statuses := make(chan int, writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := mgrC.Do("PUT", "/manager/tasks/"+desk.ID, map[string]any{"version": desk.Version, "title": fmt.Sprintf("Desk writer %d", i)})
+				statuses <- r.Status
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		won, lost := 0, 0
+		for st := range statuses {
+			switch st {
+			case http.StatusOK:
+				won++
+			case http.StatusConflict:
+				lost++
+			default:
+				t.Errorf("a concurrent writer got %d", st)
+			}
+		}
+		var now Task
+		mgrC.JSON("GET", "/manager/tasks/"+desk.ID, nil, http.StatusOK, &now)
+		if won != 1 || lost != writers-1 || now.Version != desk.Version+1 || !strings.HasPrefix(now.Title, "Desk writer ") {
+			t.Fatalf("%d concurrent writers: %d won, %d got 409; task now version %d %q (was %d)", writers, won, lost, now.Version, now.Title, desk.Version)
+		}
+		desk = now
 	})
 
 	t.Run("staff see only their own approved tasks", func(t *testing.T) {
@@ -373,6 +407,66 @@ func TestWorkflow(t *testing.T) {
 		// The workflow state the manager sees converges too: nothing was approved or done away.
 		waitCounts(t, mgrC, ev.ID, 0, 5, 3)
 	})
+}
+
+// TestRemovedUsersLoseAccess: once the admin deletes or deactivates a user,
+// the access token they still hold (valid for up to 15 minutes) must not read
+// or change anything through the gateway — not only on identity's routes. A
+// removed organizer or manager keeping a quarter of an hour of write access to
+// the company's events and tasks is what removing them is meant to prevent.
+func TestRemovedUsersLoseAccess(t *testing.T) {
+	env := Start(t, "company", "event", "task")
+	admin := env.AdminClient(t)
+	open := time.Date(2031, 7, 1, 8, 0, 0, 0, time.UTC)
+	for _, how := range []string{"deleted", "deactivated"} {
+		t.Run(how, func(t *testing.T) {
+			org, orgC := newPerson(t, env, admin, "organizer", nil)
+			mgr, mgrC := newPerson(t, env, admin, "manager", nil)
+			var co Company
+			orgC.JSON("POST", "/organizer/companies/", map[string]any{"name": Unique("Removed " + how)}, http.StatusCreated, &co)
+			setCompanies(t, admin, mgr.ID, co.ID)
+			var ev Event
+			orgC.JSON("POST", "/organizer/events/", eventBody(co.ID, "meetup", 20, open, open.Add(4*time.Hour), mgr.ID), http.StatusCreated, &ev)
+			var tk Task
+			orgC.JSON("POST", "/organizer/events/"+ev.ID+"/tasks/", taskBody("Keep me", open, open.Add(time.Hour), ""), http.StatusCreated, &tk)
+			// A second organizer of the company reads the objects back afterwards.
+			_, other := newPerson(t, env, admin, "organizer", map[string]any{"company_ids": []string{co.ID}})
+
+			for _, u := range []Person{org, mgr} {
+				if how == "deleted" {
+					admin.Do("DELETE", "/admin/users/"+u.ID, nil).requireStatus(t, "DELETE /admin/users/"+u.ID, http.StatusNoContent)
+				} else {
+					admin.JSON("PUT", "/admin/users/"+u.ID, map[string]any{"is_active": false}, http.StatusOK, nil)
+				}
+			}
+			refused := func(c *Client, method, path string, body any) {
+				t.Helper()
+				r := c.Do(method, path, body)
+				if r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden && r.Status != http.StatusNotFound {
+					t.Errorf("%s user's token: %s %s → %d, want 401 (or 403/404); body %.200s", how, method, path, r.Status, r.Body)
+				}
+			}
+			refused(orgC, "GET", "/auth/me/", nil)
+			refused(orgC, "GET", "/organizer/events/"+ev.ID, nil)
+			refused(orgC, "PUT", "/organizer/events/"+ev.ID, map[string]any{"version": ev.Version, "title": "Renamed by a removed organizer"})
+			refused(orgC, "PUT", "/organizer/tasks/"+tk.ID, map[string]any{"version": tk.Version, "title": "Renamed by a removed organizer"})
+			refused(orgC, "POST", "/organizer/events/"+ev.ID+"/tasks/", taskBody("Added by a removed organizer", open, open.Add(time.Hour), ""))
+			refused(mgrC, "GET", "/manager/events/"+ev.ID, nil)
+			refused(mgrC, "PUT", "/manager/tasks/"+tk.ID, map[string]any{"version": tk.Version, "approval": "rejected"})
+
+			var e Event
+			other.JSON("GET", "/organizer/events/"+ev.ID, nil, http.StatusOK, &e)
+			var now Task
+			other.JSON("GET", "/organizer/tasks/"+tk.ID, nil, http.StatusOK, &now)
+			if e.Title != ev.Title || now.Title != tk.Title || now.Approval != tk.Approval {
+				t.Errorf("a removed user's token changed the company's objects: event %q → %q, task %q/%s → %q/%s",
+					ev.Title, e.Title, tk.Title, tk.Approval, now.Title, now.Approval)
+			}
+			if got := allPages[Task](t, other, "/organizer/events/"+ev.ID+"/tasks/"); len(got) != 1 {
+				t.Errorf("the event has %d tasks after a removed organizer's POST, want 1: %v", len(got), titles(got))
+			}
+		})
+	}
 }
 
 // requireMentions checks that a 422 says which rule failed (detail or field messages).
