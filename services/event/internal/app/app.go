@@ -68,6 +68,44 @@ func New(repo Repo, relay Flusher, wait Waiter, log *slog.Logger) *App {
 	return &App{repo: repo, relay: relay, wait: wait, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
+// CheckCaller refuses a token whose user identity has since deactivated or deleted
+// (ErrSignedOut) or given another role (ErrRoleChanged): access tokens cannot be revoked and
+// live 15 minutes. A user the read model has not heard of is let through on the token alone; a
+// refusal first lets the consumer catch up once (the token may be newer than the read model).
+func (a *App) CheckCaller(ctx context.Context, actor domain.Actor) error {
+	check := func() (bool, error) {
+		users, err := a.repo.Users(ctx, []uuid.UUID{actor.UserID})
+		if err != nil {
+			return false, err
+		}
+		u, known := users[actor.UserID]
+		return !known || (u.IsActive && u.Role == actor.Role), nil
+	}
+	ok, err := check()
+	if err != nil || ok {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, waitTimeout)
+	if werr := a.wait.WaitCaughtUp(wctx); werr != nil {
+		a.log.WarnContext(ctx, "wait for consumer to catch up", "err", werr)
+	}
+	cancel()
+	users, err := a.repo.Users(ctx, []uuid.UUID{actor.UserID})
+	if err != nil {
+		return err
+	}
+	u, known := users[actor.UserID]
+	switch {
+	case !known:
+		return nil
+	case !u.IsActive:
+		return fmt.Errorf("user %s: %w", actor.UserID, domain.ErrSignedOut)
+	case u.Role != actor.Role:
+		return fmt.Errorf("user %s is %s now, not %s: %w", actor.UserID, u.Role, actor.Role, domain.ErrRoleChanged)
+	}
+	return nil
+}
+
 // Page is one page of a list.
 type Page[T any] struct {
 	Items      []T

@@ -91,7 +91,10 @@ const (
 		WHERE users.version <= excluded.version RETURNING id`
 	sqlDeleteUserMemberships = `DELETE FROM memberships WHERE user_id = $1`
 	sqlInsertMembership      = `INSERT INTO memberships (user_id, company_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-	sqlDeleteUser            = `DELETE FROM users WHERE id = $1`
+	// A deleted user stays as an inactive tombstone with the highest version, so that the
+	// caller check knows them and a late snapshot cannot bring them back.
+	sqlDeleteUser = `INSERT INTO users (id, role, is_active, version) VALUES ($1, '', false, 9223372036854775807)
+		ON CONFLICT (id) DO UPDATE SET role = '', is_active = false, version = 9223372036854775807`
 )
 
 // UserSnapshot is what the event service keeps of a user.created/user.updated.
@@ -131,7 +134,7 @@ func ApplyUser(ctx context.Context, tx pgx.Tx, u UserSnapshot) error {
 	return nil
 }
 
-// DeleteUser removes a user and their memberships.
+// DeleteUser removes a user's memberships and leaves a tombstone.
 func DeleteUser(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {
 	if _, err := tx.Exec(ctx, sqlDeleteUserMemberships, id); err != nil {
 		return fmt.Errorf("delete memberships of %s: %w", id, err)
