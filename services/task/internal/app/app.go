@@ -91,6 +91,33 @@ func (a *App) catchUp(ctx context.Context) {
 	}
 }
 
+// CheckCaller refuses a token whose user identity has since deactivated or deleted
+// (ErrSignedOut) or given another role (ErrRoleChanged): access tokens cannot be revoked and
+// live 15 minutes. A user the read model has not heard of is let through on the token alone; a
+// refusal first lets the consumer catch up once (the token may be newer than the read model).
+func (a *App) CheckCaller(ctx context.Context, actor domain.Actor) error {
+	p, err := a.repo.Person(ctx, actor.UserID, uuid.Nil)
+	if err != nil {
+		return err
+	}
+	if !p.Known || (p.IsActive && !p.Deleted && p.Role == actor.Role) {
+		return nil
+	}
+	a.catchUp(ctx)
+	if p, err = a.repo.Person(ctx, actor.UserID, uuid.Nil); err != nil {
+		return err
+	}
+	switch {
+	case !p.Known:
+		return nil
+	case p.Deleted || !p.IsActive:
+		return fmt.Errorf("user %s: %w", actor.UserID, domain.ErrSignedOut)
+	case p.Role != actor.Role:
+		return fmt.Errorf("user %s is %s now, not %s: %w", actor.UserID, p.Role, actor.Role, domain.ErrRoleChanged)
+	}
+	return nil
+}
+
 // twice runs fn, and once more after the consumer caught up when fn missed (ErrNotFound): the
 // object or the caller's right to it may just not have arrived yet.
 func (a *App) twice(ctx context.Context, fn func() error) error {

@@ -21,6 +21,10 @@ var (
 	ErrStale = errors.New("stale version")
 	// ErrForbidden means the caller's role may not use the operation at all.
 	ErrForbidden = errors.New("forbidden")
+	// ErrSignedOut means the caller's account was deactivated or deleted after the token was issued.
+	ErrSignedOut = errors.New("account deactivated or deleted")
+	// ErrRoleChanged means the caller's role is no longer the one in the token.
+	ErrRoleChanged = errors.New("role changed since the token was issued")
 )
 
 // Roles as carried in the access token.
