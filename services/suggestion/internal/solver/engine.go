@@ -33,6 +33,7 @@ type engine struct {
 	// byStart lists task indices by start, for finding tasks near a time window.
 	byStart []int32
 	maxLen  int64
+	ch      chainState
 }
 
 func newEngine(w Weights, tasks []taskInfo, staff []staffInfo, seed uint64) *engine {
@@ -81,11 +82,19 @@ func (e *engine) restCost(a, b item) float64 {
 	return e.w.Rest * float64(e.minGap-gap) / float64(e.minGap)
 }
 
+// candIndex finds s in t's candidates (sorted by staff index), or -1.
+func (e *engine) candIndex(t, s int32) int {
+	cands := e.tasks[t].cands
+	i := sort.Search(len(cands), func(i int) bool { return cands[i].s >= s })
+	if i < len(cands) && cands[i].s == s {
+		return i
+	}
+	return -1
+}
+
 func (e *engine) staticOf(t, s int32) float64 {
-	for _, c := range e.tasks[t].cands {
-		if c.s == s {
-			return c.cost
-		}
+	if i := e.candIndex(t, s); i >= 0 {
+		return e.tasks[t].cands[i].cost
 	}
 	return 0
 }
@@ -200,8 +209,10 @@ func (e *engine) bestInsert(t int32, skip int32) (s int32, pos int, d float64, o
 }
 
 // construct builds a feasible plan: the existing plan first (where it still holds), then tasks
-// by priority, fewest candidates and start, each to its cheapest feasible person.
-func (e *engine) construct(existing []int32) {
+// by priority, fewest candidates and start, each to its cheapest feasible person, then ejection
+// chains for the tasks left open. Every step keeps the plan feasible, so when the deadline
+// passes it simply stops and the search has a plan to start from.
+func (e *engine) construct(existing []int32, deadline time.Time) {
 	for t, s := range existing {
 		if s < 0 || e.assign[t] >= 0 {
 			continue
@@ -227,7 +238,10 @@ func (e *engine) construct(existing []int32) {
 		}
 		return ta.start < tb.start
 	})
-	for _, t := range order {
+	for k, t := range order {
+		if k&255 == 0 && time.Now().After(deadline) {
+			return
+		}
 		if e.assign[t] >= 0 {
 			continue
 		}
@@ -235,18 +249,19 @@ func (e *engine) construct(existing []int32) {
 			e.insert(int32(t), s, i, d)
 		}
 	}
+	e.repairOpen(deadline)
 }
 
-func (e *engine) isCand(t, s int32) bool {
-	for _, c := range e.tasks[t].cands {
-		if c.s == s {
-			return true
-		}
-	}
-	return false
-}
+func (e *engine) isCand(t, s int32) bool { return e.candIndex(t, s) >= 0 }
 
 const eps = 1e-9
+
+// searchChain and searchChainBudget bound the ejection chains tried as local-search moves
+// (depth, and people visited per depth); the repair pass after construction goes deeper.
+const (
+	searchChain       = 3
+	searchChainBudget = 24
+)
 
 // improve runs the local search until the deadline, ctx or the iteration cap, and returns the
 // number of moves tried. Moves: insert an open task (directly or by ejecting one blocker that
@@ -299,8 +314,8 @@ func (e *engine) improve(ctx context.Context, deadline time.Time, maxIter int) i
 	return it
 }
 
-// tryPlace staffs open task t directly, or by moving one blocking task elsewhere (or leaving a
-// less important blocker open) when that lowers the objective.
+// tryPlace staffs open task t directly, or by an ejection chain (blockers moved to other people,
+// recursively), or by leaving one less important blocker open, when that lowers the objective.
 func (e *engine) tryPlace(t int32) bool {
 	if s, i, d, ok := e.bestInsert(t, -1); ok {
 		if d < -eps {
@@ -308,6 +323,9 @@ func (e *engine) tryPlace(t int32) bool {
 			return true
 		}
 		return false
+	}
+	if e.chainPlace(t, searchChain, searchChainBudget) {
+		return true
 	}
 	// Ejection chain of depth one: on a few candidates, lift the single blocker.
 	cands := e.tasks[t].cands

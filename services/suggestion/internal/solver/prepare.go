@@ -1,10 +1,8 @@
 package solver
 
 import (
-	"cmp"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,7 +57,7 @@ type taskInfo struct {
 	splits     []daySplit
 	penalty    float64 // cost of leaving it unassigned
 	prev       int32   // previous assignee index or -1
-	cands      []cand  // eligible staff by static cost, cheapest first
+	cands      []cand  // eligible staff, by staff index (for binary search)
 	skills     []normReq
 }
 
@@ -210,7 +208,6 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 	w := p.Weights
 	staffIdx := make(map[string]int, len(p.Staff))
 	staff := make([]staffInfo, len(p.Staff))
-	bySkill := map[string][]int32{}
 	skillID := map[string]int{}
 	intern := func(name string) int {
 		id, ok := skillID[name]
@@ -230,6 +227,8 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 			intern(normSkill(r.Name))
 		}
 	}
+	// atLeast[skill][level] lists, in staff order, who holds the skill at that level or above.
+	atLeast := make([][6][]int32, len(skillID))
 	for i, s := range p.Staff {
 		staffIdx[s.ID] = i
 		si := staffInfo{
@@ -250,8 +249,11 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 			si.perfs[k] = -1
 		}
 		for name, lv := range si.skills {
-			bySkill[name] = append(bySkill[name], int32(i))
-			si.levels[skillID[name]] = uint8(lv)
+			id := skillID[name]
+			si.levels[id] = uint8(lv)
+			for l := 1; l <= lv; l++ {
+				atLeast[id][l] = append(atLeast[id][l], int32(i))
+			}
 		}
 		for name, v := range s.Performance {
 			n := normSkill(name)
@@ -276,6 +278,8 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 	}
 	tasks := make([]taskInfo, len(p.Tasks))
 	var everyone []int32
+	// Candidate lists are cut from shared chunks: one allocation per many tasks.
+	var chunk []cand
 	for ti, t := range p.Tasks {
 		info := taskInfo{
 			start:   t.Start.Unix(),
@@ -295,7 +299,7 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 			n := normSkill(r.Name)
 			info.skills = append(info.skills, normReq{name: n, id: skillID[n], level: r.MinLevel})
 		}
-		// Scan only the holders of the rarest required skill.
+		// Scan only the holders of the rarest required skill at its level.
 		var pool []int32
 		if len(info.skills) == 0 {
 			if everyone == nil {
@@ -306,24 +310,25 @@ func prepare(p *Problem) ([]taskInfo, []staffInfo, map[string]int) {
 			}
 			pool = everyone
 		} else {
-			pool = bySkill[info.skills[0].name]
+			pool = atLeast[info.skills[0].id][info.skills[0].level]
 			for _, r := range info.skills[1:] {
-				if l := bySkill[r.name]; len(l) < len(pool) {
+				if l := atLeast[r.id][r.level]; len(l) < len(pool) {
 					pool = l
 				}
 			}
 		}
+		area := normSkill(t.Area)
+		if cap(chunk)-len(chunk) < len(pool) {
+			chunk = make([]cand, 0, max(1<<14, len(pool)))
+		}
+		from := len(chunk)
+		// pool is in staff order, so cands come out sorted by staff index.
 		for _, s := range pool {
 			if eligible(&info, &staff[s]) {
-				info.cands = append(info.cands, cand{s: s, cost: staticCost(w, &t, &info, &staff[s], s)})
+				chunk = append(chunk, cand{s: s, cost: staticCost(w, area, &info, &staff[s], s)})
 			}
 		}
-		slices.SortFunc(info.cands, func(a, b cand) int {
-			if c := cmp.Compare(a.cost, b.cost); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.s, b.s) // total order: deterministic without a stable sort
-		})
+		info.cands = chunk[from:len(chunk):len(chunk)]
 		tasks[ti] = info
 	}
 	return tasks, staff, staffIdx
@@ -352,8 +357,9 @@ func eligible(t *taskInfo, s *staffInfo) bool {
 	return true
 }
 
-// staticCost is the part of an assignment's cost that depends only on the pair.
-func staticCost(w Weights, t *Task, info *taskInfo, s *staffInfo, idx int32) float64 {
+// staticCost is the part of an assignment's cost that depends only on the pair; area is the
+// task's area in comparison form.
+func staticCost(w Weights, area string, info *taskInfo, s *staffInfo, idx int32) float64 {
 	c := 0.0
 	perf := 0.0
 	for _, r := range info.skills {
@@ -372,7 +378,10 @@ func staticCost(w Weights, t *Task, info *taskInfo, s *staffInfo, idx int32) flo
 	if info.prev >= 0 && info.prev != idx {
 		c += w.Stability
 	}
-	if v, ok := s.pref[normSkill(t.Area)]; ok && t.Area != "" {
+	if len(s.pref) == 0 {
+		return c
+	}
+	if v, ok := s.pref[area]; ok && area != "" {
 		c -= w.Preference * v
 	} else {
 		for _, r := range info.skills {

@@ -27,6 +27,9 @@ func Solve(ctx context.Context, p Problem) (Plan, error) {
 	}
 	deadline := start.Add(p.TimeLimit)
 	tasks, staff, staffIdx := prepare(&p)
+	// Explaining the plan and bounding it afterwards costs about as much as preparing it, so
+	// that time is kept out of the search (up to a fifth of the limit).
+	searchEnd := deadline.Add(-min(time.Since(start), p.TimeLimit/5))
 	e := newEngine(p.Weights, tasks, staff, p.Seed)
 	var existing []int32
 	if len(p.Existing) > 0 {
@@ -40,9 +43,9 @@ func Solve(ctx context.Context, p Problem) (Plan, error) {
 			}
 		}
 	}
-	e.construct(existing)
+	e.construct(existing, searchEnd)
 	firstFeasible := time.Since(start)
-	iters := e.improve(ctx, deadline, p.MaxIterations)
+	iters := e.improve(ctx, searchEnd, p.MaxIterations)
 	e.obj = e.recompute()
 
 	plan := Plan{Assignments: make([]Assignment, len(p.Tasks))}
@@ -122,7 +125,14 @@ func (e *engine) lowerBound() float64 {
 	}
 	relaxedHours := make([]float64, len(e.people))
 	tangent := math.Inf(-1)
-	for round := range 30 {
+	// Each round costs one pass over all candidates; big problems get fewer rounds (a weaker
+	// but still valid bound) so that reporting stays cheap next to the search.
+	work := 1
+	for t := range e.tasks {
+		work += len(e.tasks[t].cands)
+	}
+	rounds := min(30, max(2, 8_000_000/work))
+	for round := range rounds {
 		clear(relaxedHours)
 		v := 0.0
 		for s := range e.people {
@@ -217,8 +227,8 @@ func (e *engine) runnerUp(p *Problem, t, s int32) *RunnerUp {
 	var best *RunnerUp
 	var bestS int32
 	bestD := 0.0
-	// Temporarily lift t so that candidates are judged on the same schedule.
-	e.remove(t)
+	// Other people's schedules do not hold t, so their insertion deltas are already against
+	// the plan without it.
 	for _, c := range ti.cands {
 		if c.s == s {
 			continue
@@ -227,7 +237,6 @@ func (e *engine) runnerUp(p *Problem, t, s int32) *RunnerUp {
 			best, bestS, bestD = &RunnerUp{StaffID: p.Staff[c.s].ID}, c.s, d
 		}
 	}
-	e.reinsert(t, s)
 	if best == nil {
 		return nil
 	}
@@ -277,7 +286,7 @@ func (e *engine) whyOpen(t int32) *UnassignedWhy {
 	for _, r := range ti.skills {
 		holders, lower := 0, 0
 		for s := range e.staff {
-			switch lv := e.staff[s].skills[r.name]; {
+			switch lv := int(e.staff[s].levels[r.id]); {
 			case lv >= r.level:
 				holders++
 			case lv > 0:
@@ -295,7 +304,7 @@ func (e *engine) whyOpen(t int32) *UnassignedWhy {
 		st := &e.staff[s]
 		qualified := true
 		for _, r := range ti.skills {
-			if st.skills[r.name] < r.level {
+			if int(st.levels[r.id]) < r.level {
 				qualified = false
 				break
 			}

@@ -314,7 +314,7 @@ func TestIncrementalObjectiveMatchesRecomputation(t *testing.T) {
 		require.NoError(t, validate(&p))
 		tasks, staff, _ := prepare(&p)
 		e := newEngine(p.Weights, tasks, staff, seed)
-		e.construct(nil)
+		e.construct(nil, time.Now().Add(time.Minute))
 		require.InDelta(t, e.recompute(), e.obj, 1e-6)
 		e.improve(context.Background(), time.Now().Add(time.Minute), 20000)
 		require.InDelta(t, e.recompute(), e.obj, 1e-6, "seed %d", seed)
