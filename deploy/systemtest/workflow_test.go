@@ -409,16 +409,17 @@ func TestWorkflow(t *testing.T) {
 	})
 }
 
-// TestRemovedUsersLoseAccess: once the admin deletes or deactivates a user,
-// the access token they still hold (valid for up to 15 minutes) must not read
-// or change anything through the gateway — not only on identity's routes. A
+// TestRemovedUsersLoseAccess: once the admin deletes, deactivates or demotes
+// a user, the access token they still hold (valid for up to 15 minutes, with
+// the old role in it) must not read or change anything that role allowed
+// through the gateway — not only on identity's routes. A
 // removed organizer or manager keeping a quarter of an hour of write access to
 // the company's events and tasks is what removing them is meant to prevent.
 func TestRemovedUsersLoseAccess(t *testing.T) {
 	env := Start(t, "company", "event", "task")
 	admin := env.AdminClient(t)
 	open := time.Date(2031, 7, 1, 8, 0, 0, 0, time.UTC)
-	for _, how := range []string{"deleted", "deactivated"} {
+	for _, how := range []string{"deleted", "deactivated", "demoted to staff"} {
 		t.Run(how, func(t *testing.T) {
 			org, orgC := newPerson(t, env, admin, "organizer", nil)
 			mgr, mgrC := newPerson(t, env, admin, "manager", nil)
@@ -441,10 +442,13 @@ func TestRemovedUsersLoseAccess(t *testing.T) {
 			_, other := newPerson(t, env, admin, "organizer", map[string]any{"company_ids": []string{co.ID}})
 
 			for _, u := range []Person{org, mgr} {
-				if how == "deleted" {
+				switch how {
+				case "deleted":
 					admin.Do("DELETE", "/admin/users/"+u.ID, nil).requireStatus(t, "DELETE /admin/users/"+u.ID, http.StatusNoContent)
-				} else {
+				case "deactivated":
 					admin.JSON("PUT", "/admin/users/"+u.ID, map[string]any{"is_active": false}, http.StatusOK, nil)
+				default:
+					admin.JSON("PUT", "/admin/users/"+u.ID, map[string]any{"role": "staff"}, http.StatusOK, nil)
 				}
 			}
 			refused := func(c *Client, method, path string, body any) {
@@ -454,7 +458,9 @@ func TestRemovedUsersLoseAccess(t *testing.T) {
 					t.Errorf("%s user's token: %s %s → %d, want 401 (or 403/404); body %.200s", how, method, path, r.Status, r.Body)
 				}
 			}
-			refused(orgC, "GET", "/auth/me/", nil)
+			if how != "demoted to staff" { // a staff member may read their own profile
+				refused(orgC, "GET", "/auth/me/", nil)
+			}
 			refused(orgC, "GET", "/organizer/events/"+ev.ID, nil)
 			refused(orgC, "PUT", "/organizer/events/"+ev.ID, map[string]any{"version": ev.Version, "title": "Renamed by a removed organizer"})
 			refused(orgC, "PUT", "/organizer/tasks/"+tk.ID, map[string]any{"version": tk.Version, "title": "Renamed by a removed organizer"})
