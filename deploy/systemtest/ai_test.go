@@ -194,6 +194,78 @@ func TestAISuggestApproveAndStaff(t *testing.T) {
 		}
 	})
 
+	t.Run("teams by area with a lead from their members reach the manager, who approves and edits them", func(t *testing.T) {
+		// Independently: one team per area of the staffed tasks, holding exactly their assignees.
+		want := map[string][]string{}
+		for _, tk := range sug.Tasks {
+			if a := tk.Assignee(); a != "" {
+				area := strings.ToLower(strings.TrimSpace(tk.Area))
+				if area == "" {
+					area = "general"
+				}
+				if !slices.Contains(want[area], a) {
+					want[area] = append(want[area], a)
+				}
+			}
+		}
+		if len(sug.Teams) != len(want) {
+			t.Fatalf("%d teams for %d areas with staffed tasks (%v)", len(sug.Teams), len(want), want)
+		}
+		for _, tm := range sug.Teams {
+			if !sameSet(tm.MemberIDs, want[strings.ToLower(tm.Area)]) {
+				t.Fatalf("team %q has members %v, the area's assignees are %v", tm.Area, tm.MemberIDs, want[strings.ToLower(tm.Area)])
+			}
+			if tm.LeadID == nil || !slices.Contains(tm.MemberIDs, *tm.LeadID) {
+				t.Fatalf("team %q has lead %v, not one of its members %v", tm.Area, tm.LeadID, tm.MemberIDs)
+			}
+		}
+		var teams []Team
+		Eventually(t, 20*time.Second, "the suggestion's teams on GET /manager/events/{id}/teams", func() (bool, string) {
+			teams = allPages[Team](t, mgrC, "/manager/events/"+ev.ID+"/teams/")
+			got := make([]string, 0, len(teams))
+			for _, tm := range teams {
+				got = append(got, tm.ID)
+			}
+			wantIDs := make([]string, 0, len(sug.Teams))
+			for _, tm := range sug.Teams {
+				wantIDs = append(wantIDs, tm.ID)
+			}
+			return sameSet(got, wantIDs), fmt.Sprintf("teams %v, want %v", got, wantIDs)
+		})
+		for _, tm := range teams {
+			if tm.Approval != "proposed" {
+				t.Fatalf("AI team %q has approval %q, want proposed", tm.Name, tm.Approval)
+			}
+		}
+		var ok Team
+		mgrC.JSON("PUT", "/manager/teams/"+teams[0].ID, map[string]any{"version": teams[0].Version, "approval": "approved"}, http.StatusOK, &ok)
+		if ok.Approval != "approved" || ok.Version <= teams[0].Version || !sameSet(ok.MemberIDs, teams[0].MemberIDs) {
+			t.Fatalf("approved team = %+v", ok)
+		}
+		mgrC.Problem("PUT", "/manager/teams/"+teams[0].ID, map[string]any{"version": teams[0].Version, "name": "stale"}, http.StatusConflict)
+		// A lead from outside the team is refused, or joins it: a team never has a lead who is
+		// not one of its members.
+		outsider := ""
+		for id := range staff {
+			if !slices.Contains(teams[0].MemberIDs, id) {
+				outsider = id
+			}
+		}
+		r := mgrC.Do("PUT", "/manager/teams/"+teams[0].ID, map[string]any{"version": ok.Version, "lead_id": outsider})
+		switch r.Status {
+		case http.StatusUnprocessableEntity:
+			r.RequireProblem(t, "PUT /manager/teams/{id} with an outside lead", http.StatusUnprocessableEntity)
+		case http.StatusOK:
+			var led Team
+			r.Decode(t, &led)
+			if led.LeadID == nil || *led.LeadID != outsider || !slices.Contains(led.MemberIDs, outsider) {
+				t.Errorf("team after setting the outside lead %s: lead %s, members %v — the lead is not a member", outsider, mustJSON(led.LeadID), led.MemberIDs)
+			}
+		default:
+			t.Fatalf("PUT /manager/teams/{id} with an outside lead: status %d: %s", r.Status, r.Body)
+		}
+	})
+
 	var approved []Task
 	t.Run("the manager approves the suggestion; staff see exactly their tasks", func(t *testing.T) {
 		var res struct {

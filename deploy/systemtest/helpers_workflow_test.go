@@ -79,7 +79,10 @@ type Team struct {
 	ID        string   `json:"id"`
 	EventID   string   `json:"event_id"`
 	Name      string   `json:"name"`
+	Area      string   `json:"area"`
+	LeadID    *string  `json:"lead_id"`
 	MemberIDs []string `json:"member_ids"`
+	Approval  string   `json:"approval"`
 	Version   int64    `json:"version"`
 }
 
@@ -93,6 +96,7 @@ type Task struct {
 	StartsAt       time.Time       `json:"starts_at"`
 	EndsAt         time.Time       `json:"ends_at"`
 	Priority       int             `json:"priority"`
+	Area           string          `json:"area"`
 	AssigneeID     *string         `json:"assignee_id"`
 	Approval       string          `json:"approval"`
 	Status         string          `json:"status"`
