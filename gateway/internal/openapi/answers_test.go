@@ -139,3 +139,40 @@ func typeFits(typ, value any) bool {
 	}
 	return false
 }
+
+// TestRequestSchemasMatchTheServices fails when a request schema documents a field the owning
+// service refuses (a client following the document gets a 422) or omits one it accepts.
+func TestRequestSchemasMatchTheServices(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(openapi.Document(), &doc))
+	raw, err := os.ReadFile("testdata/request_fields.json")
+	require.NoError(t, err)
+	var accepted map[string]any
+	require.NoError(t, json.Unmarshal(raw, &accepted))
+	for name, v := range accepted {
+		fields, ok := v.([]any)
+		if !ok {
+			continue // the comment
+		}
+		t.Run(name, func(t *testing.T) {
+			schema, ok := doc.Components.Schemas[name]
+			require.True(t, ok, "no schema %s in openapi.json", name)
+			var want, got []string
+			for _, f := range fields {
+				want = append(want, f.(string))
+			}
+			for p := range schema.Properties {
+				got = append(got, p)
+			}
+			slices.Sort(want)
+			slices.Sort(got)
+			require.Equal(t, want, got, "fields of %s: service (want) vs document (got)", name)
+		})
+	}
+}
