@@ -136,6 +136,9 @@ func TestTeamValidateAndPeople(t *testing.T) {
 	TeamPatch{Name: &blank}.Apply(&bad)
 	require.Equal(t, []string{"name", "approval"}, fields(t, bad.Validate()))
 
+	outside := Team{Name: "Video", Approval: ApprovalApproved, LeadID: &lead, MemberIDs: []uuid.UUID{m}}
+	require.Equal(t, []string{"lead_id"}, fields(t, outside.Validate()), "the lead must be one of the members")
+
 	known := map[uuid.UUID]UserInfo{lead: {Role: RoleStaff, IsActive: true}, m: {Role: RoleStaff, IsActive: true}}
 	require.NoError(t, CheckPeople(team, known, map[uuid.UUID]bool{lead: true, m: true}))
 	require.Equal(t, []string{"member_ids[0]"}, fields(t, CheckPeople(team, known, map[uuid.UUID]bool{lead: true})))

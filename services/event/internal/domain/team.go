@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,9 @@ func (t Team) Validate() error {
 	}
 	if t.LeadID != nil && *t.LeadID == uuid.Nil {
 		es.add("lead_id", "must be a user id")
+	} else if t.LeadID != nil && !slices.Contains(t.MemberIDs, *t.LeadID) {
+		// A lead leads their own team: the AI always picks one of the members.
+		es.add("lead_id", "must be one of member_ids")
 	}
 	for i, id := range t.MemberIDs {
 		if id == uuid.Nil {
