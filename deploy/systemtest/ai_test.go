@@ -358,6 +358,63 @@ func TestAISuggestApproveAndStaff(t *testing.T) {
 			t.Fatal(msg)
 		}
 	})
+
+	t.Run("bad requests are 400/422 problems and create no suggestion", func(t *testing.T) {
+		list := "/organizer/events/" + ev.ID + "/suggestions/"
+		before := len(allPages[Suggestion](t, orgC, list))
+		path := "/organizer/events/" + ev.ID + "/ai/suggest/"
+		for _, body := range []any{
+			map[string]any{"mode": "everything"},
+			map[string]any{"time_limit_ms": 0},
+			map[string]any{"time_limit_ms": 3600000},
+			map[string]any{"staff_ids": []string{"not-a-uuid"}},
+			map[string]any{"seed": "forty-two"},
+			map[string]any{"priority": 1},
+		} {
+			orgC.Problem("POST", path, body, http.StatusUnprocessableEntity)
+		}
+		orgC.Problem("POST", path, Raw(`{"mode": "plan"`), http.StatusBadRequest)
+		// Staff of another company are not the organizer's to plan with.
+		other, _ := newPerson(t, env, admin, "staff", nil)
+		r := orgC.Do("POST", path, map[string]any{"staff_ids": []string{other.ID}, "time_limit_ms": 200})
+		if r.Status != http.StatusUnprocessableEntity && r.Status != http.StatusNotFound {
+			t.Fatalf("staff_ids with a stranger: status %d, want 422 or 404: %.300s", r.Status, r.Body)
+		}
+		r.RequireProblem(t, "staff_ids with a stranger", r.Status)
+		if after := len(allPages[Suggestion](t, orgC, list)); after != before {
+			t.Fatalf("refused requests changed the event's suggestions from %d to %d", before, after)
+		}
+	})
+
+	t.Run("staff_ids limits who is planned", func(t *testing.T) {
+		// Five of the people available all day, for a fresh morning event on the same day
+		// (the evening one is fully staffed and approved already).
+		var some, left []string
+		for id, p := range staff {
+			if len(p.Availability) == 1 && p.Availability[0].EndsAt.Equal(allDay[0].EndsAt) {
+				if len(some) < 5 {
+					some = append(some, id)
+				} else {
+					left = append(left, id)
+				}
+			}
+		}
+		var ev2 Event
+		orgC.JSON("POST", "/organizer/events/", eventBody(co.ID, "meetup", 120, at(10, 0), at(14, 0), mgr.ID), http.StatusCreated, &ev2)
+		var sub Suggestion
+		orgC.JSON("POST", "/organizer/events/"+ev2.ID+"/ai/suggest/", map[string]any{"mode": "plan_and_assign", "staff_ids": some, "seed": 5, "time_limit_ms": 500}, http.StatusCreated, &sub)
+		if sub.Metrics.Assigned == 0 {
+			t.Fatalf("nobody of %v was planned: %+v", some, sub.Metrics)
+		}
+		for _, tk := range sub.Tasks {
+			if a := tk.Assignee(); a != "" && (!slices.Contains(some, a) || slices.Contains(left, a)) {
+				t.Fatalf("task %q went to %s, who is not in staff_ids %v", tk.Title, staff[a].Username, some)
+			}
+		}
+		if sub.Metrics.HardViolations != 0 {
+			t.Fatalf("hard_violations = %v", sub.Metrics.HardViolations)
+		}
+	})
 }
 
 func intersect(a, b []string) []string {
