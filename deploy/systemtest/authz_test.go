@@ -162,6 +162,43 @@ func TestAuthzAcrossCompanies(t *testing.T) {
 		}
 	})
 
+	t.Run("B's people cannot be pulled into A's objects", func(t *testing.T) {
+		evA := "/organizer/events/" + a.event.ID
+		tasksBefore := allPages[Task](t, a.org, evA+"/tasks/")
+		teamsBefore := allPages[Team](t, a.org, evA+"/teams/")
+		refused := func(r *Response, what string) {
+			t.Helper()
+			if r.Status != http.StatusUnprocessableEntity && r.Status != http.StatusNotFound {
+				t.Errorf("%s: status %d, want 422 (or 404); body %.300s", what, r.Status, r.Body)
+				return
+			}
+			r.RequireProblem(t, what, r.Status)
+		}
+		refused(a.org.Do("POST", evA+"/tasks/", taskBody("With B's staff", a.open.Add(4*time.Hour), a.open.Add(5*time.Hour), b.staffUser.ID)),
+			"A's organizer creates a task for B's staff")
+		refused(a.mgr.Do("PUT", "/manager/tasks/"+a.task.ID, map[string]any{"version": a.task.Version, "assignee_id": b.staffUser.ID}),
+			"A's manager assigns B's staff")
+		refused(a.org.Do("POST", evA+"/teams/", map[string]any{"name": "Mixed", "member_ids": []string{b.staffUser.ID}}),
+			"A's organizer puts B's staff in a team")
+		refused(a.org.Do("POST", evA+"/teams/", map[string]any{"name": "Led by B", "member_ids": []string{a.staffUser.ID, b.staffUser.ID}, "lead_id": b.staffUser.ID}),
+			"A's organizer makes B's staff a team lead")
+		if env.running("suggestion") {
+			refused(a.org.Do("POST", evA+"/ai/suggest/", map[string]any{"staff_ids": []string{b.staffUser.ID}, "time_limit_ms": 200}),
+				"A's organizer plans with B's staff")
+		}
+		if after := allPages[Task](t, a.org, evA+"/tasks/"); !sameSet(ids(after), ids(tasksBefore)) {
+			t.Errorf("A's tasks changed: %v → %v", titles(tasksBefore), titles(after))
+		}
+		unchangedTask := Task{}
+		a.org.JSON("GET", "/organizer/tasks/"+a.task.ID, nil, http.StatusOK, &unchangedTask)
+		if unchangedTask.Assignee() != a.staffUser.ID || unchangedTask.Version != a.task.Version {
+			t.Errorf("A's task after the refused reassignment = %+v", unchangedTask)
+		}
+		if after := allPages[Team](t, a.org, evA+"/teams/"); len(after) != len(teamsBefore) {
+			t.Errorf("A's teams went from %d to %d", len(teamsBefore), len(after))
+		}
+	})
+
 	t.Run("anonymous callers get 401 on every non-public operation", func(t *testing.T) {
 		anon := env.Client(t)
 		for _, op := range ops {
