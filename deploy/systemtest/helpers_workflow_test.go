@@ -418,23 +418,3 @@ func dbFingerprint(t testing.TB, env *Env) map[string]string {
 
 // running reports whether the stack runs the named component.
 func (e *Env) running(name string) bool { return slices.Contains(e.Running, name) }
-
-// count decodes a number or a list (of ids) as how many it names: the approve answer's
-// fields are documented as integers in the OpenAPI document but the task service
-// answers id lists.
-type count int
-
-// UnmarshalJSON accepts 3 or ["id", ...].
-func (c *count) UnmarshalJSON(b []byte) error {
-	var n int
-	if err := json.Unmarshal(b, &n); err == nil {
-		*c = count(n)
-		return nil
-	}
-	var list []json.RawMessage
-	if err := json.Unmarshal(b, &list); err != nil {
-		return fmt.Errorf("neither a number nor a list: %s", b)
-	}
-	*c = count(len(list))
-	return nil
-}
