@@ -55,6 +55,20 @@ func TestWorkflow(t *testing.T) {
 	}
 	setCompanies(t, admin, mgr.ID, co.ID)
 
+	// A second manager, created by the admin and at once (no login, no pause) added to the event.
+	mgr2Name := Unique("manager")
+	var mgr2 Person
+	admin.JSON("POST", "/admin/users/", map[string]any{"username": mgr2Name, "email": mgr2Name + "@example.com",
+		"password": "Pw-" + mgr2Name, "role": "manager", "company_ids": []string{co.ID}}, http.StatusCreated, &mgr2)
+	orgC.JSON("PUT", "/organizer/events/"+ev.ID, map[string]any{"version": ev.Version, "manager_ids": []string{mgr.ID, mgr2.ID}}, http.StatusOK, &ev)
+	if !sameSet(ev.ManagerIDs, []string{mgr.ID, mgr2.ID}) {
+		t.Fatalf("manager_ids after adding a new manager = %v", ev.ManagerIDs)
+	}
+	mgr2C := env.Client(t).As(env.Login(t, Credentials{Username: mgr2Name, Password: "Pw-" + mgr2Name}).Access)
+	if _, ok := managedEvent(t, mgr2C, ev.ID); !ok {
+		t.Fatalf("the new manager does not see the event on GET /manager/events/")
+	}
+
 	// The admin puts each staff member into the company and, with no pause, the organizer
 	// gives them a task.
 	taskOf := func(c *Client, body map[string]any) Task {
