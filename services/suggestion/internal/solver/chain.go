@@ -55,24 +55,24 @@ func (e *engine) rollback(mark int) {
 
 // chainPlace tries to staff open task t by an ejection chain of at most maxDepth steps,
 // shortest chains first (they change the fewest assignments), visiting at most budget people
-// per depth. It keeps the result only when the objective improves.
+// per depth. It keeps the result only when the objective improves; its changes stay in the
+// journal, so a caller that journals too can still undo them.
 func (e *engine) chainPlace(t int32, maxDepth, budget int) bool {
 	if e.ch.visit == nil {
 		e.ch.visit = make([]uint32, len(e.staff))
 	}
 	before := e.obj
+	mark := len(e.ch.log)
 	for depth := 1; depth <= maxDepth; depth++ {
 		e.ch.stamp++
 		e.ch.budget = budget
-		e.ch.log = e.ch.log[:0]
 		if !e.place(t, depth) {
 			continue
 		}
 		if e.obj < before-eps {
-			e.ch.log = e.ch.log[:0]
 			return true
 		}
-		e.rollback(0)
+		e.rollback(mark)
 		e.obj = before // the undo restores exactly this state; drop float residue
 		return false   // deeper chains only add changes to the same kind of plan
 	}
@@ -80,9 +80,9 @@ func (e *engine) chainPlace(t int32, maxDepth, budget int) bool {
 }
 
 // place staffs task x directly with its cheapest free candidate, or else gives it to a person
-// not yet visited in this search after lifting the tasks in its way, each of which must then be
-// placed with one step less. Marking people visited for the whole search (not just the current
-// path) is what keeps it polynomial, as in Kuhn's matching algorithm. On false nothing changed.
+// not already on the current chain after lifting the tasks in its way, each of which must then
+// be placed with one step less. The budget (people tried per search) bounds the work. On false
+// nothing changed.
 func (e *engine) place(x int32, depth int) bool {
 	if s, i, d, ok := e.bestInsert(x, -1); ok {
 		e.doInsert(x, s, i, d)
@@ -106,6 +106,7 @@ func (e *engine) place(x int32, depth int) bool {
 		e.ch.budget--
 		lifted, ok := e.blockers(x, s, buf[:0])
 		if !ok || len(lifted) == 0 {
+			e.ch.visit[s] = 0
 			continue
 		}
 		mark := len(e.ch.log)
@@ -129,6 +130,7 @@ func (e *engine) place(x int32, depth int) bool {
 			return true
 		}
 		e.rollback(mark)
+		e.ch.visit[s] = 0
 	}
 	return false
 }
@@ -213,7 +215,8 @@ func (e *engine) repairOpen(deadline time.Time) {
 			}
 			continue
 		}
-		e.chainPlace(t, deepChain, len(e.staff))
+		e.chainPlace(t, deepChain, 20*len(e.staff))
+		e.ch.log = e.ch.log[:0]
 	}
 }
 

@@ -2,6 +2,7 @@ package solver
 
 import (
 	"context"
+	"math/bits"
 	"math/rand/v2"
 	"sort"
 	"time"
@@ -34,6 +35,8 @@ type engine struct {
 	byStart []int32
 	maxLen  int64
 	ch      chainState
+	// exactWeight is the complete search's dead-end count per task (see exactRepair).
+	exactWeight []float64
 }
 
 func newEngine(w Weights, tasks []taskInfo, staff []staffInfo, seed uint64) *engine {
@@ -250,6 +253,7 @@ func (e *engine) construct(existing []int32, deadline time.Time) {
 		}
 	}
 	e.repairOpen(deadline)
+	e.exactRepair(deadline)
 }
 
 func (e *engine) isCand(t, s int32) bool { return e.candIndex(t, s) >= 0 }
@@ -292,6 +296,12 @@ func (e *engine) improve(ctx context.Context, deadline time.Time, maxIter int) i
 			if it&4095 == 0 {
 				refreshOpen()
 			}
+			// On small problems, another randomised complete search now and then (at
+			// 1024, 8192, 65536... moves, so it stays a small share of the time) for what is
+			// still open.
+			if it >= 1024 && it&(it-1) == 0 && bits.TrailingZeros(uint(it))%3 == 1 && len(open) > 0 && e.exactRepair(deadline) {
+				refreshOpen()
+			}
 		}
 		r := e.rng.IntN(100)
 		switch {
@@ -307,7 +317,12 @@ func (e *engine) improve(ctx context.Context, deadline time.Time, maxIter int) i
 		case r < 95:
 			e.trySwap(int32(e.rng.IntN(n)))
 		default:
-			e.ruinRecreate(int32(e.rng.IntN(n)))
+			// Half of the ruins are centred on an open task: that is where a rearrangement pays.
+			if len(open) > 0 && e.rng.IntN(2) == 0 {
+				e.ruinRecreate(open[e.rng.IntN(len(open))])
+			} else {
+				e.ruinRecreate(int32(e.rng.IntN(n)))
+			}
 			refreshOpen()
 		}
 	}
@@ -325,6 +340,7 @@ func (e *engine) tryPlace(t int32) bool {
 		return false
 	}
 	if e.chainPlace(t, searchChain, searchChainBudget) {
+		e.ch.log = e.ch.log[:0]
 		return true
 	}
 	// Ejection chain of depth one: on a few candidates, lift the single blocker.
@@ -465,8 +481,9 @@ func (e *engine) trySwap(t int32) {
 }
 
 // ruinRecreate unassigns a handful of tasks around t's time and staffs that window again, open
-// tasks included, in a random priority-respecting order; the old plan is restored if the new one
-// is worse.
+// tasks included, in a random priority-respecting order, with ejection chains for what greedy
+// insertion cannot place; the old plan is restored if the new one is worse. Equal plans are
+// kept, so the search can drift across plateaus toward one where an open task fits.
 func (e *engine) ruinRecreate(t int32) {
 	ti := &e.tasks[t]
 	lo, hi := ti.start-3600, ti.end+3600
@@ -487,34 +504,30 @@ func (e *engine) ruinRecreate(t int32) {
 	}
 	k := 2 + e.rng.IntN(min(len(window), 10))
 	before := e.obj
-	type was struct{ t, s int32 }
-	var old []was
+	e.ch.log = e.ch.log[:0]
 	for _, u := range window[:min(k, len(window))] {
-		if s := e.assign[u]; s >= 0 {
-			old = append(old, was{u, s})
-			e.remove(u)
+		if e.assign[u] >= 0 {
+			e.doRemove(u)
 		}
 	}
 	sortIntsBy32(window, func(a, b int32) bool { return e.tasks[a].penalty > e.tasks[b].penalty })
-	var placed []int32
 	for _, u := range window {
 		if e.assign[u] >= 0 {
 			continue
 		}
-		if s, i, d, ok := e.bestInsert(u, -1); ok && d < 0 {
-			e.insert(u, s, i, d)
-			placed = append(placed, u)
+		if s, i, d, ok := e.bestInsert(u, -1); ok {
+			if d < 0 {
+				e.doInsert(u, s, i, d)
+			}
+		} else {
+			e.chainPlace(u, searchChain, searchChainBudget)
 		}
 	}
 	if e.obj <= before+eps {
+		e.ch.log = e.ch.log[:0]
 		return
 	}
-	for _, u := range placed {
-		e.remove(u)
-	}
-	for _, o := range old {
-		e.reinsert(o.t, o.s)
-	}
+	e.rollback(0)
 	e.obj = before
 }
 
