@@ -37,6 +37,9 @@ func TestConcurrentAnswersAreNotMixed(t *testing.T) {
 		wrong []string
 	)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	// Close the kept-alive connections before the gateway's shutdown (cleanups run last first),
+	// so that its graceful shutdown does not wait on them on a loaded machine.
+	t.Cleanup(client.CloseIdleConnections)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -71,6 +74,8 @@ func TestConcurrentAnswersAreNotMixed(t *testing.T) {
 func TestMetricsSurviveMixedMethods(t *testing.T) {
 	g := startGateway(t, setup{mutate: func(c *config.Config) { c.RateLimit = 1 << 20 }})
 	tok := g.identity.token(t, "access", "admin")
+	client := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(client.CloseIdleConnections)
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Add(1)
@@ -85,7 +90,7 @@ func TestMetricsSurviveMixedMethods(t *testing.T) {
 				}
 				req, _ := http.NewRequest(m, g.url+path, strings.NewReader(`{}`))
 				req.Header.Set("Authorization", "Bearer "+tok)
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := client.Do(req)
 				if err == nil {
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
