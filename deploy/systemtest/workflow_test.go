@@ -409,6 +409,10 @@ func TestWorkflow(t *testing.T) {
 		for _, e := range h.Items {
 			from, to := assigneeIn(e["from"]), assigneeIn(e["to"])
 			if to == s2.ID {
+				// Who did it is kept: the manager.
+				if actor := strings.Trim(string(e["actor_id"]), `"`); actor != mgr.ID {
+					t.Fatalf("the desk's assignment to s2 is recorded with actor %s, want the manager %s", actor, mgr.ID)
+				}
 				assigned = true
 			}
 			if from == s2.ID && to == "null" {
