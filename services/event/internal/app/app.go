@@ -210,7 +210,7 @@ func (a *App) eventForReader(ctx context.Context, actor domain.Actor, id uuid.UU
 
 // checkManagers verifies that every listed id is an active manager, catching up once when the
 // read model does not agree yet (a manager created a moment ago).
-func (a *App) checkManagers(ctx context.Context, ids []uuid.UUID) error {
+func (a *App) checkManagers(ctx context.Context, companyID uuid.UUID, ids []uuid.UUID) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -220,7 +220,11 @@ func (a *App) checkManagers(ctx context.Context, ids []uuid.UUID) error {
 		if err != nil {
 			return false, err
 		}
-		verr = domain.CheckManagers(ids, known)
+		members, err := a.repo.MembersAmong(ctx, companyID, ids)
+		if err != nil {
+			return false, err
+		}
+		verr = domain.CheckManagers(ids, known, members)
 		return verr == nil, nil
 	})
 	if err != nil {
@@ -254,7 +258,7 @@ func (a *App) CreateEvent(ctx context.Context, actor domain.Actor, companyID *uu
 	if !ok {
 		return domain.Event{}, fmt.Errorf("company %s for %s: %w", e.CompanyID, actor.UserID, domain.ErrNotFound)
 	}
-	if err := a.checkManagers(ctx, e.ManagerIDs); err != nil {
+	if err := a.checkManagers(ctx, e.CompanyID, e.ManagerIDs); err != nil {
 		return domain.Event{}, err
 	}
 	if err := a.repo.CreateEvent(ctx, e); err != nil {
@@ -312,13 +316,14 @@ func (a *App) GetEvent(ctx context.Context, actor domain.Actor, id uuid.UUID) (d
 
 // UpdateEvent changes the given fields of an event when version is current.
 func (a *App) UpdateEvent(ctx context.Context, actor domain.Actor, id uuid.UUID, version int64, p domain.EventPatch) (domain.Event, error) {
-	if _, err := a.eventForOrganizer(ctx, actor, id); err != nil {
+	current, err := a.eventForOrganizer(ctx, actor, id)
+	if err != nil {
 		return domain.Event{}, err
 	}
 	if p.ManagerIDs != nil {
 		probe := domain.Event{}
 		p.Apply(&probe)
-		if err := a.checkManagers(ctx, probe.ManagerIDs); err != nil {
+		if err := a.checkManagers(ctx, current.CompanyID, probe.ManagerIDs); err != nil {
 			return domain.Event{}, err
 		}
 	}

@@ -253,9 +253,11 @@ type UserInfo struct {
 	IsActive bool
 }
 
-// CheckManagers reports, per listed id, why it cannot manage an event: unknown, inactive, or
-// not a manager. known holds the read model's users for the listed ids.
-func CheckManagers(ids []uuid.UUID, known map[uuid.UUID]UserInfo) error {
+// CheckManagers reports, per listed id, why it cannot manage an event: unknown, inactive, not
+// a manager, or not a member of the event's company (a manager works for the company whose
+// events they manage). known holds the read model's users for the listed ids; members the ids
+// that belong to the event's company.
+func CheckManagers(ids []uuid.UUID, known map[uuid.UUID]UserInfo, members map[uuid.UUID]bool) error {
 	var es errs
 	for i, id := range ids {
 		u, ok := known[id]
@@ -267,6 +269,8 @@ func CheckManagers(ids []uuid.UUID, known map[uuid.UUID]UserInfo) error {
 			es.add(field, "user %s is not active", id)
 		case u.Role != RoleManager:
 			es.add(field, "user %s is not a manager", id)
+		case !members[id]:
+			es.add(field, "user %s is not a member of the event's company", id)
 		}
 	}
 	return es.err()

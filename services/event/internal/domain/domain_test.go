@@ -80,9 +80,12 @@ func TestCheckManagers(t *testing.T) {
 		staff: {Role: RoleStaff, IsActive: true},
 		gone:  {Role: RoleManager, IsActive: false},
 	}
-	require.NoError(t, CheckManagers([]uuid.UUID{mgr}, known))
+	members := map[uuid.UUID]bool{mgr: true, staff: true, gone: true}
+	require.NoError(t, CheckManagers([]uuid.UUID{mgr}, known, members))
 	require.Equal(t, []string{"manager_ids[1]", "manager_ids[2]", "manager_ids[3]"},
-		fields(t, CheckManagers([]uuid.UUID{mgr, staff, gone, unknown}, known)))
+		fields(t, CheckManagers([]uuid.UUID{mgr, staff, gone, unknown}, known, members)))
+	require.Equal(t, []string{"manager_ids[0]"}, fields(t, CheckManagers([]uuid.UUID{mgr}, known, nil)),
+		"another company's manager")
 }
 
 func TestDistributionStatus(t *testing.T) {
