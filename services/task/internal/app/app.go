@@ -185,7 +185,12 @@ func (a *App) event(ctx context.Context, actor domain.Actor, id uuid.UUID, r Rou
 				return err
 			}
 		case r == RouteManager && ev.Manages(actor.UserID):
-			return nil
+			// manager_ids alone is not enough: a manager moved out of the company keeps
+			// being listed there.
+			ok, err := a.repo.IsMember(ctx, actor.UserID, ev.CompanyID)
+			if err != nil || ok {
+				return err
+			}
 		}
 		return domain.ErrNotFound
 	})
@@ -225,6 +230,9 @@ func (a *App) visible(ctx context.Context, actor domain.Actor, t domain.Task) er
 			return err
 		}
 		ev = e
+		if member, err = a.repo.IsMember(ctx, actor.UserID, t.CompanyID); err != nil {
+			return err
+		}
 	case domain.RoleOrganizer:
 		ok, err := a.repo.IsMember(ctx, actor.UserID, t.CompanyID)
 		if err != nil {

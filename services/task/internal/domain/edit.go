@@ -31,7 +31,7 @@ func (e Event) Manages(user uuid.UUID) bool { return slices.Contains(e.ManagerID
 
 // CanSee reports whether a may see task t of event ev; member says whether a belongs to the
 // task's company. Admins see everything, organizers their companies' tasks, managers the tasks
-// of events they manage, staff their own approved tasks.
+// of events they manage in companies they still belong to, staff their own approved tasks.
 func CanSee(a Actor, t Task, ev Event, member bool) bool {
 	switch a.Role {
 	case RoleAdmin:
@@ -39,7 +39,7 @@ func CanSee(a Actor, t Task, ev Event, member bool) bool {
 	case RoleOrganizer:
 		return member
 	case RoleManager:
-		return ev.Manages(a.UserID)
+		return member && ev.Manages(a.UserID)
 	case RoleStaff:
 		return t.Approval == ApprovalApproved && t.AssigneeID != nil && *t.AssigneeID == a.UserID
 	}

@@ -300,6 +300,7 @@ func TestReadYourWritesAcrossServices(t *testing.T) {
 
 	newcomer, newManager := uuid.New(), uuid.New()
 	h.user(newcomer, "staff", []uuid.UUID{w.company}, nil, nil, 8, 1)
+	h.user(newManager, "manager", []uuid.UUID{w.company}, nil, nil, 8, 1) // managers belong to the company
 	h.publish("event.events.v1", w.event, "event.updated", map[string]any{"id": w.event, "company_id": w.company,
 		"timezone": "Europe/Berlin", "manager_ids": []uuid.UUID{w.manager, newManager}, "version": 2})
 	r = h.do("PUT", "/manager/tasks/"+id, h.token("manager", newManager), map[string]any{"version": 1, "assignee_id": newcomer})
