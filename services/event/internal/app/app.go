@@ -197,6 +197,14 @@ func (a *App) eventForManager(ctx context.Context, actor domain.Actor, id uuid.U
 	if !e.Manages(actor.UserID) {
 		return domain.Event{}, fmt.Errorf("event %s for manager %s: %w", id, actor.UserID, domain.ErrNotFound)
 	}
+	// manager_ids alone is not enough: a manager moved out of the company stays listed there.
+	ok, err := a.repo.IsMember(ctx, actor.UserID, e.CompanyID)
+	if err != nil {
+		return domain.Event{}, err
+	}
+	if !ok {
+		return domain.Event{}, fmt.Errorf("event %s for manager %s outside its company: %w", id, actor.UserID, domain.ErrNotFound)
+	}
 	return e, nil
 }
 
@@ -363,7 +371,7 @@ func (a *App) ManagerEvents(ctx context.Context, actor domain.Actor, limit int, 
 	}
 	f := store.EventFilter{Limit: limit, Cursor: cursor}
 	if !actor.IsAdmin() {
-		f.ManagerID = &actor.UserID
+		f.ManagerID, f.MemberID = &actor.UserID, &actor.UserID
 	}
 	events, next, err := a.repo.ListEvents(ctx, f)
 	if err != nil {
