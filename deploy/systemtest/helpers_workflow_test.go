@@ -175,6 +175,9 @@ func newPerson(t testing.TB, env *Env, admin *Client, role string, extra map[str
 // setCompanies has admin replace a user's company_ids and checks the answer.
 func setCompanies(t testing.TB, admin *Client, userID string, companyIDs ...string) Person {
 	t.Helper()
+	if companyIDs == nil {
+		companyIDs = []string{} // null would mean "leave as is"
+	}
 	var p Person
 	admin.JSON("PUT", "/admin/users/"+userID, map[string]any{"company_ids": companyIDs}, http.StatusOK, &p)
 	if !sameSet(p.CompanyIDs, companyIDs) {

@@ -508,6 +508,56 @@ func TestRemovedUsersLoseAccess(t *testing.T) {
 	}
 }
 
+// TestLeavingACompanyEndsItsWork: when the admin takes a staff member out of a
+// company (PUT /admin/users/{id} company_ids without it), that company's open
+// tasks must not stay with them — they become unassigned for the manager, as
+// for a deleted or deactivated user — and the person no longer reads the
+// company's tasks. Their finished work keeps its assignee (history).
+func TestLeavingACompanyEndsItsWork(t *testing.T) {
+	env := Start(t, "company", "event", "task")
+	admin := env.AdminClient(t)
+	open := time.Date(2031, 8, 1, 8, 0, 0, 0, time.UTC)
+	_, orgC := newPerson(t, env, admin, "organizer", nil)
+	mgr, mgrC := newPerson(t, env, admin, "manager", nil)
+	var co, other Company
+	orgC.JSON("POST", "/organizer/companies/", map[string]any{"name": Unique("Left")}, http.StatusCreated, &co)
+	orgC.JSON("POST", "/organizer/companies/", map[string]any{"name": Unique("Stayed")}, http.StatusCreated, &other)
+	setCompanies(t, admin, mgr.ID, co.ID, other.ID)
+	var ev, ev2 Event
+	orgC.JSON("POST", "/organizer/events/", eventBody(co.ID, "meetup", 20, open, open.Add(4*time.Hour), mgr.ID), http.StatusCreated, &ev)
+	orgC.JSON("POST", "/organizer/events/", eventBody(other.ID, "meetup", 20, open.Add(24*time.Hour), open.Add(28*time.Hour), mgr.ID), http.StatusCreated, &ev2)
+	s, sC := newPerson(t, env, admin, "staff", map[string]any{"company_ids": []string{co.ID, other.ID}})
+	var pending, finished, elsewhere Task
+	orgC.JSON("POST", "/organizer/events/"+ev.ID+"/tasks/", taskBody("Open work", open, open.Add(time.Hour), s.ID), http.StatusCreated, &pending)
+	orgC.JSON("POST", "/organizer/events/"+ev.ID+"/tasks/", taskBody("Finished work", open.Add(time.Hour), open.Add(2*time.Hour), s.ID), http.StatusCreated, &finished)
+	orgC.JSON("POST", "/organizer/events/"+ev2.ID+"/tasks/", taskBody("Other company's work", open.Add(24*time.Hour), open.Add(25*time.Hour), s.ID), http.StatusCreated, &elsewhere)
+	sC.JSON("PUT", "/staff/tasks/"+finished.ID, map[string]any{"version": finished.Version, "status": "done"}, http.StatusOK, &finished)
+
+	setCompanies(t, admin, s.ID, other.ID)
+
+	Eventually(t, 20*time.Second, "the open task of the company left behind unassigned", func() (bool, string) {
+		var g Task
+		mgrC.JSON("GET", "/manager/tasks/"+pending.ID, nil, http.StatusOK, &g)
+		return g.Assignee() == "", "assignee " + g.Assignee()
+	})
+	sC.Problem("GET", "/staff/tasks/"+pending.ID, nil, http.StatusNotFound)
+	var f, e Task
+	mgrC.JSON("GET", "/manager/tasks/"+finished.ID, nil, http.StatusOK, &f)
+	mgrC.JSON("GET", "/manager/tasks/"+elsewhere.ID, nil, http.StatusOK, &e)
+	if f.Assignee() != s.ID || f.Status != "done" {
+		t.Fatalf("finished task = %+v, want it kept with its assignee", f)
+	}
+	if e.Assignee() != s.ID {
+		t.Fatalf("the task in the company they stayed in lost its assignee: %+v", e)
+	}
+	got := allPages[Task](t, sC, "/staff/tasks/")
+	for _, tk := range got {
+		if tk.CompanyID == co.ID && tk.Status != "done" {
+			t.Fatalf("after leaving company %s the staff member still lists its open task %q", co.ID, tk.Title)
+		}
+	}
+}
+
 // requireMentions checks that a 422 says which rule failed (detail or field messages).
 func requireMentions(t testing.TB, p Problem, word string) {
 	t.Helper()
