@@ -191,10 +191,11 @@ func containsTask(list []int32, t int32) bool {
 	return false
 }
 
-// repairOpen runs deep chains (every person may be visited once per search) for each open task,
-// most important first, until the deadline. It is the closing pass of construction: greedy
-// insertion leaves exactly the tasks that need someone else to move.
+// repairOpen runs deep chains for each open task, most important first, for at most half the
+// time left before the deadline (the local search needs the rest). It is the closing pass of
+// construction: greedy insertion leaves exactly the tasks that need someone else to move.
 func (e *engine) repairOpen(deadline time.Time) {
+	deadline = time.Now().Add(time.Until(deadline) / 2)
 	var open []int32
 	for t, s := range e.assign {
 		if s < 0 && len(e.tasks[t].cands) > 0 {
@@ -215,10 +216,11 @@ func (e *engine) repairOpen(deadline time.Time) {
 			}
 			continue
 		}
-		e.chainPlace(t, deepChain, 20*len(e.staff))
+		e.chainPlace(t, deepChain, 4*len(e.staff))
 		e.ch.log = e.ch.log[:0]
 	}
 }
 
-// deepChain is the depth of the closing repair pass; the visited marks bound its work anyway.
-const deepChain = 8
+// deepChain is the depth of the closing repair pass; its budget of people tried per depth
+// bounds the work.
+const deepChain = 6

@@ -297,9 +297,9 @@ func (e *engine) improve(ctx context.Context, deadline time.Time, maxIter int) i
 				refreshOpen()
 			}
 			// On small problems, another randomised complete search now and then (at
-			// 1024, 8192, 65536... moves, so it stays a small share of the time) for what is
+			// 1024, 4096, 16384... moves, so it stays a small share of the time) for what is
 			// still open.
-			if it >= 1024 && it&(it-1) == 0 && bits.TrailingZeros(uint(it))%3 == 1 && len(open) > 0 && e.exactRepair(deadline) {
+			if it >= 1024 && it&(it-1) == 0 && bits.TrailingZeros(uint(it))%2 == 0 && len(open) > 0 && e.exactRepair(deadline) {
 				refreshOpen()
 			}
 		}

@@ -20,7 +20,7 @@ const exactMaxWork = 40_000
 // exactWork bounds one complete search by candidate checks (nodes × tasks × candidates), and
 // exactNodes by nodes: about 0.1 s either way.
 const (
-	exactWork  = 30_000_000
+	exactWork  = 10_000_000
 	exactNodes = 200_000
 )
 
@@ -88,10 +88,11 @@ func (e *engine) exactRepair(deadline time.Time) bool {
 			x.left++
 		}
 	}
-	// Restarts with growing node limits and randomised orders: a complete search that takes a
-	// bad early turn rarely recovers, a fresh one with other tie-breaks often succeeds at once.
-	for limit := 1000; x.nodes < x.maxNodes && !(x.found != nil && x.target < 0); limit *= 2 {
-		x.limit = x.nodes + limit
+	// Restarts with node limits in Luby's sequence (mostly short runs, now and then a long
+	// one) and randomised orders: a complete search that takes a bad early turn rarely
+	// recovers, a fresh one that knows the learned dead ends often succeeds at once.
+	for run := 1; x.nodes < x.maxNodes && !(x.found != nil && x.target < 0); run++ {
+		x.limit = x.nodes + 500*luby(run)
 		x.dfs()
 		if time.Now().After(deadline) {
 			break
@@ -261,4 +262,16 @@ func interchangeable(tasks []taskInfo) [][]int32 {
 		}
 	}
 	return out
+}
+
+// luby is the i-th term (from 1) of Luby's restart sequence 1, 1, 2, 1, 1, 2, 4, 1, ...
+func luby(i int) int {
+	for k := 1; ; k++ {
+		if i == 1<<k-1 {
+			return 1 << (k - 1)
+		}
+		if i < 1<<k-1 {
+			return luby(i - (1<<(k-1) - 1))
+		}
+	}
 }

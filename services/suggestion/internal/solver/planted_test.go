@@ -144,3 +144,11 @@ func TestPlantedFullAssignmentIsFound(t *testing.T) {
 	}
 	t.Logf("%d planted tasks staffed", tasks)
 }
+
+func TestLubySequence(t *testing.T) {
+	var got []int
+	for i := 1; i <= 15; i++ {
+		got = append(got, luby(i))
+	}
+	require.Equal(t, []int{1, 1, 2, 1, 1, 2, 4, 1, 1, 2, 1, 1, 2, 4, 8}, got)
+}
