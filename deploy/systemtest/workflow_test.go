@@ -558,6 +558,49 @@ func TestLeavingACompanyEndsItsWork(t *testing.T) {
 	}
 }
 
+// TestDeletingEventsAndCompanies: an event deleted by its organizer takes its
+// tasks with it in every service (staff lists, the manager's events, the
+// person's bookings), and a deleted company takes its events.
+func TestDeletingEventsAndCompanies(t *testing.T) {
+	env := Start(t, "company", "event", "task")
+	admin := env.AdminClient(t)
+	open := time.Date(2031, 9, 1, 8, 0, 0, 0, time.UTC)
+	_, orgC := newPerson(t, env, admin, "organizer", nil)
+	mgr, mgrC := newPerson(t, env, admin, "manager", nil)
+	var co Company
+	orgC.JSON("POST", "/organizer/companies/", map[string]any{"name": Unique("Deleted")}, http.StatusCreated, &co)
+	setCompanies(t, admin, mgr.ID, co.ID)
+	var ev Event
+	orgC.JSON("POST", "/organizer/events/", eventBody(co.ID, "meetup", 20, open, open.Add(4*time.Hour), mgr.ID), http.StatusCreated, &ev)
+	s, sC := newPerson(t, env, admin, "staff", map[string]any{"company_ids": []string{co.ID}})
+	var tk Task
+	orgC.JSON("POST", "/organizer/events/"+ev.ID+"/tasks/", taskBody("Work", open, open.Add(time.Hour), s.ID), http.StatusCreated, &tk)
+
+	orgC.Do("DELETE", "/organizer/events/"+ev.ID, nil).requireStatus(t, "DELETE /organizer/events/{id}", http.StatusNoContent)
+	orgC.Problem("GET", "/organizer/events/"+ev.ID, nil, http.StatusNotFound)
+	Eventually(t, 20*time.Second, "the deleted event's task gone everywhere", func() (bool, string) {
+		staffN := len(allPages[Task](t, sC, "/staff/tasks/"))
+		_, listed := managedEvent(t, mgrC, ev.ID)
+		taskStatus := mgrC.Do("GET", "/manager/tasks/"+tk.ID, nil).Status
+		return staffN == 0 && !listed && taskStatus == http.StatusNotFound,
+			fmt.Sprintf("staff tasks %d, event listed for the manager %v, GET task %d", staffN, listed, taskStatus)
+	})
+	orgC.Problem("POST", "/organizer/events/"+ev.ID+"/tasks/", taskBody("Late", open, open.Add(time.Hour), ""), http.StatusNotFound)
+	// The person's time is free again.
+	var ev2 Event
+	orgC.JSON("POST", "/organizer/events/", eventBody(co.ID, "meetup", 20, open, open.Add(4*time.Hour), mgr.ID), http.StatusCreated, &ev2)
+	orgC.JSON("POST", "/organizer/events/"+ev2.ID+"/tasks/", taskBody("Same hour", open, open.Add(time.Hour), s.ID), http.StatusCreated, nil)
+
+	orgC.Do("DELETE", "/organizer/companies/"+co.ID, nil).requireStatus(t, "DELETE /organizer/companies/{id}", http.StatusNoContent)
+	Eventually(t, 20*time.Second, "the deleted company's event and tasks gone", func() (bool, string) {
+		evStatus := orgC.Do("GET", "/organizer/events/"+ev2.ID, nil).Status
+		staffN := len(allPages[Task](t, sC, "/staff/tasks/"))
+		_, listed := managedEvent(t, mgrC, ev2.ID)
+		return evStatus == http.StatusNotFound && staffN == 0 && !listed,
+			fmt.Sprintf("GET event %d, staff tasks %d, listed for the manager %v", evStatus, staffN, listed)
+	})
+}
+
 // requireMentions checks that a 422 says which rule failed (detail or field messages).
 func requireMentions(t testing.TB, p Problem, word string) {
 	t.Helper()
