@@ -39,12 +39,15 @@ func TestWorkflow(t *testing.T) {
 		"skills": []Skill{{"Registration", 1}}, "max_hours_per_day": 8,
 	})
 
-	// The organizer creates a company and, with no pause, an event in it.
+	// The organizer creates a company and, with no pause, the admin puts the manager in it
+	// (company → identity) and the organizer creates an event managed by them (company and
+	// identity → event): an event's managers must be members of its company.
 	var co Company
 	orgC.JSON("POST", "/organizer/companies/", map[string]any{"name": Unique("Workflow GmbH")}, http.StatusCreated, &co)
 	if co.ID == "" || co.CreatedBy != org.ID {
 		t.Fatalf("company = %+v, want an id and created_by %s", co, org.ID)
 	}
+	setCompanies(t, admin, mgr.ID, co.ID)
 	var ev Event
 	orgC.JSON("POST", "/organizer/events/", eventBody(co.ID, "conference", 300, hour(0), hour(12), mgr.ID), http.StatusCreated, &ev)
 	if ev.ID == "" || ev.CompanyID != co.ID || ev.CreatedBy != org.ID || !sameSet(ev.ManagerIDs, []string{mgr.ID}) || ev.Version < 1 {
@@ -53,7 +56,9 @@ func TestWorkflow(t *testing.T) {
 	if !ev.StartsAt.Equal(hour(0)) || !ev.EndsAt.Equal(hour(12)) || ev.Timezone != "Europe/Berlin" {
 		t.Fatalf("event window/timezone = %s–%s %s, want %s–%s Europe/Berlin", ev.StartsAt, ev.EndsAt, ev.Timezone, hour(0), hour(12))
 	}
-	setCompanies(t, admin, mgr.ID, co.ID)
+	// An organizer's event cannot be managed by someone outside the company.
+	outsider, _ := newPerson(t, env, admin, "manager", nil)
+	orgC.Problem("POST", "/organizer/events/", eventBody(co.ID, "meetup", 10, hour(0), hour(1), outsider.ID), http.StatusUnprocessableEntity)
 
 	// A second manager, created by the admin and at once (no login, no pause) added to the event.
 	mgr2Name := Unique("manager")
