@@ -33,6 +33,7 @@ var Topics = []string{UsersTopic, CompaniesTopic, EventsTopic, SuggestionsTopic}
 const (
 	NoteUserDeleted     = "unassigned: user deleted"
 	NoteUserDeactivated = "unassigned: user deactivated"
+	NoteUserLeft        = "unassigned: user left the company"
 )
 
 // Handler applies envelopes to the read models and tasks.
@@ -120,13 +121,27 @@ func (h *Handler) Handle(ctx context.Context, ptx pgx.Tx, env envelope.Envelope)
 			return h.drop(ctx, env, "undecodable user", err)
 		}
 		active := d.IsActive == nil || *d.IsActive
+		// A stale snapshot must not unassign anything (the consumer applies one key in order,
+		// so nothing changes the stored version between this read and ApplyUser).
+		newer, err := tx.Newer(ctx, d.ID, d.Version)
+		if err != nil {
+			return err
+		}
 		// Tasks before the user row: request handlers lock tasks first too (no deadlock).
-		if !active {
+		switch {
+		case !newer:
+		case !active:
 			if _, err := tx.UnassignOpenTasks(ctx, d.ID, NoteUserDeactivated); err != nil {
 				return err
 			}
+		default:
+			// Someone moved out of a company gives up its open tasks (the assignment rule
+			// asks for membership); done tasks keep them as the record.
+			if _, err := tx.UnassignOpenTasksOutside(ctx, d.ID, d.CompanyIDs, NoteUserLeft); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ApplyUser(ctx, store.UserSnapshot{ID: d.ID, Role: d.Role, IsActive: active, CompanyIDs: d.CompanyIDs,
+		_, err = tx.ApplyUser(ctx, store.UserSnapshot{ID: d.ID, Role: d.Role, IsActive: active, CompanyIDs: d.CompanyIDs,
 			Skills: d.Skills, Availability: d.Availability, MaxHoursPerDay: d.MaxHoursPerDay, Version: d.Version})
 		return err
 	case "user.deleted":

@@ -143,7 +143,46 @@ const (
 		ON CONFLICT (id) DO UPDATE SET deleted = true, is_active = false`
 	sqlOpenTasksOf = `SELECT ` + taskCols + ` FROM tasks
 		WHERE assignee_id = $1 AND status <> 'done' AND deleted_at IS NULL ORDER BY id FOR UPDATE`
+	sqlOpenTasksOutside = `SELECT ` + taskCols + ` FROM tasks
+		WHERE assignee_id = $1 AND status <> 'done' AND deleted_at IS NULL AND NOT (company_id = ANY($2))
+		ORDER BY id FOR UPDATE`
+	sqlUserVersion = `SELECT version, deleted FROM users WHERE id = $1`
 )
+
+// Newer reports whether a snapshot of version would be applied: the user is unknown, or the
+// stored snapshot is not newer and the user is not deleted.
+func (t *Tx) Newer(ctx context.Context, userID uuid.UUID, version int64) (bool, error) {
+	var (
+		stored  int64
+		deleted bool
+	)
+	err := t.tx.QueryRow(ctx, sqlUserVersion, userID).Scan(&stored, &deleted)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load version of user %s: %w", userID, err)
+	}
+	return !deleted && stored <= version, nil
+}
+
+// UnassignOpenTasksOutside takes the user off their open tasks in companies not listed (a user
+// moved out of a company), like UnassignOpenTasks.
+func (t *Tx) UnassignOpenTasksOutside(ctx context.Context, userID uuid.UUID, companyIDs []uuid.UUID, note string) (int, error) {
+	if companyIDs == nil {
+		companyIDs = []uuid.UUID{}
+	}
+	tasks, err := collectTasks(t.tx.Query(ctx, sqlOpenTasksOutside, userID, companyIDs))
+	if err != nil {
+		return 0, fmt.Errorf("load open tasks of %s outside their companies: %w", userID, err)
+	}
+	for _, task := range tasks {
+		if _, err := t.Save(ctx, task, domain.Unassign(task), nil, note); err != nil {
+			return 0, err
+		}
+	}
+	return len(tasks), nil
+}
 
 // ApplyUser upserts a user snapshot and replaces the user's memberships (dropped when inactive).
 // An older snapshot, or one of a deleted user, changes nothing; applied says which.
