@@ -88,10 +88,10 @@ func (e *engine) place(x int32, depth int) bool {
 		e.doInsert(x, s, i, d)
 		return true
 	}
-	if depth == 0 {
+	cands := e.tasks[x].cands
+	if depth == 0 || len(cands) == 0 {
 		return false
 	}
-	cands := e.tasks[x].cands
 	off := e.rng.IntN(len(cands))
 	var buf [maxEject + 4]int32
 	for k := range cands {
