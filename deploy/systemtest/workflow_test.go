@@ -192,6 +192,21 @@ func TestWorkflow(t *testing.T) {
 		mgrC.Problem("PUT", "/manager/tasks/"+desk.ID, map[string]any{"title": "Overwritten"}, http.StatusConflict, "If-Match", `"`+itoa(old.Version)+`"`)
 		unchanged(mgrC, "/manager/tasks/"+desk.ID, desk)
 
+		// The ETag of a read is the version; If-Match with it (and a trailing slash) writes.
+		r := mgrC.Do("GET", "/manager/tasks/"+desk.ID+"/", nil)
+		r.requireStatus(t, "GET /manager/tasks/{id}/", http.StatusOK)
+		etag := r.Header.Get("ETag")
+		if strings.Trim(strings.TrimPrefix(etag, "W/"), `"`) != itoa(desk.Version) {
+			t.Fatalf("ETag %q, want the version %d", etag, desk.Version)
+		}
+		r = mgrC.Do("PUT", "/manager/tasks/"+desk.ID+"/", map[string]any{"title": "Registration desk (south)"}, "If-Match", etag)
+		r.requireStatus(t, "PUT /manager/tasks/{id}/ with If-Match", http.StatusOK)
+		r.Decode(t, &desk)
+		if desk.Title != "Registration desk (south)" {
+			t.Fatalf("after the If-Match write: %+v", desk)
+		}
+		mgrC.Problem("PUT", "/manager/tasks/"+desk.ID, map[string]any{"title": "Overwritten"}, http.StatusConflict, "If-Match", etag)
+
 		// Eight writers with the same version at once: exactly one wins, the rest get 409.
 		const writers = 8
 		statuses := make(chan int, writers)
