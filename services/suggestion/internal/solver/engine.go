@@ -253,7 +253,8 @@ func (e *engine) construct(existing []int32, deadline time.Time) {
 		}
 	}
 	e.repairOpen(deadline)
-	e.exactRepair(deadline)
+	// Like the repair pass, the complete search leaves the local search half of the time left.
+	e.exactRepair(time.Now().Add(time.Until(deadline) / 2))
 }
 
 func (e *engine) isCand(t, s int32) bool { return e.candIndex(t, s) >= 0 }
