@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -260,6 +261,52 @@ func TestWorkflow(t *testing.T) {
 		s1C.Problem("PUT", "/staff/tasks/"+badges.ID, map[string]any{"version": badges.Version, "status": "in_progress"}, http.StatusNotFound)
 		s1C.Problem("GET", "/staff/tasks/"+spare.ID, nil, http.StatusNotFound)
 		unchanged(mgrC, "/manager/tasks/"+badges.ID, badges)
+	})
+
+	t.Run("lists paginate one by one to the same items", func(t *testing.T) {
+		for _, l := range []struct {
+			c    *Client
+			path string
+		}{
+			{s1C, "/staff/tasks/"},
+			{mgrC, "/manager/events/" + ev.ID + "/tasks/"},
+			{orgC, "/organizer/events/" + ev.ID + "/tasks/"},
+			{mgrC, "/manager/events/"},
+			{orgC, "/organizer/events/"},
+		} {
+			var full Page[map[string]any]
+			l.c.JSON("GET", l.path+"?limit=200", nil, http.StatusOK, &full)
+			var seen []string
+			url := l.path + "?limit=1"
+			for range len(full.Items) + 2 {
+				var p Page[map[string]any]
+				l.c.JSON("GET", url, nil, http.StatusOK, &p)
+				if len(p.Items) > 1 {
+					t.Fatalf("GET %s answered %d items", url, len(p.Items))
+				}
+				for _, it := range p.Items {
+					id, _ := it["id"].(string)
+					if slices.Contains(seen, id) {
+						t.Fatalf("GET %s repeats %s", l.path, id)
+					}
+					seen = append(seen, id)
+				}
+				if p.NextCursor == nil {
+					break
+				}
+				url = l.path + "?limit=1&cursor=" + *p.NextCursor
+			}
+			want := make([]string, 0, len(full.Items))
+			for _, it := range full.Items {
+				id, _ := it["id"].(string)
+				want = append(want, id)
+			}
+			if len(want) == 0 || !slices.Equal(seen, want) {
+				t.Fatalf("GET %s one by one = %v, in one page %v", l.path, seen, want)
+			}
+			l.c.Problem("GET", l.path+"?cursor=not-a-cursor", nil, http.StatusBadRequest)
+			l.c.Problem("GET", l.path+"?limit=0", nil, http.StatusBadRequest)
+		}
 	})
 
 	t.Run("staff move a task pending → in_progress → done", func(t *testing.T) {
