@@ -269,10 +269,11 @@ const (
 )
 
 // improve runs the local search until the deadline, ctx or the iteration cap, and returns the
-// number of moves tried. Moves: insert an open task (directly or by ejecting one blocker that
-// is then placed elsewhere), shift a task to another person, swap two people's tasks, and
-// ruin-and-recreate of a time window. Only moves that do not worsen the objective are kept,
-// so the current plan is always the best so far (anytime without copying).
+// number of moves tried. Moves: insert an open task (directly, by an ejection chain, or by
+// leaving one less important blocker open), shift a task to another person, swap two people's
+// tasks, and ruin-and-recreate of a time window; on small problems a complete search runs now
+// and then for what is still open. Only changes that do not worsen the objective are kept, so
+// the current plan is always the best so far (anytime without copying).
 func (e *engine) improve(ctx context.Context, deadline time.Time, maxIter int) int {
 	n := len(e.tasks)
 	if n == 0 {
