@@ -88,6 +88,10 @@ func (a *App) CreateTasks(ctx context.Context, actor domain.Actor, eventID uuid.
 		return nil, err
 	}
 	err = a.repo.InTx(ctx, now, func(tx *store.Tx) error {
+		// Hold the event: a deletion racing with this request waits and takes these tasks too.
+		if _, err := tx.LiveEvent(ctx, ev.ID); err != nil {
+			return err
+		}
 		for _, t := range tasks {
 			if err := checkAssignee(ctx, tx, t); err != nil {
 				return err

@@ -222,6 +222,24 @@ func (h *Handler) propose(ctx context.Context, tx *store.Tx, env envelope.Envelo
 		h.log.InfoContext(ctx, "ignoring tasks of a superseded suggestion", "suggestion_id", sug.ID, "batch", d.Batch)
 		return nil
 	}
+	// A deleted event gets no tasks: they would outlive it. A known live event is held so that
+	// a concurrent deletion waits and takes these tasks too. An event not announced yet (the
+	// topics are not ordered with each other) must not lose its proposals: they go in as before.
+	switch ev, err := tx.Event(ctx, sug.EventID); {
+	case errors.Is(err, domain.ErrNotFound):
+	case err != nil:
+		return err
+	case ev.Deleted:
+		h.log.InfoContext(ctx, "ignoring tasks proposed for a deleted event", "suggestion_id", sug.ID, "event_id", sug.EventID)
+		return nil
+	default:
+		if _, err := tx.LiveEvent(ctx, sug.EventID); err != nil {
+			if errors.Is(err, domain.ErrNotFound) {
+				return nil // deleted meanwhile
+			}
+			return err
+		}
+	}
 	companyID := sug.CompanyID
 	if companyID == uuid.Nil {
 		companyID = d.CompanyID

@@ -87,3 +87,23 @@ func TestAssignModeStaffsExistingTasks(t *testing.T) {
 	h.caughtUp()
 	require.Equal(t, 1, h.count(`SELECT count(*) FROM tasks WHERE id = $1 AND event_id = $2 AND assignee_id IS NULL`, info, w.event))
 }
+
+// Proposals that arrive after their event was deleted create nothing (they would outlive it);
+// proposals for an event the service has not heard of yet still go in (the topics are not
+// ordered with each other).
+func TestProposalsForADeletedEventAreIgnored(t *testing.T) {
+	h := newHarness(t)
+	w := h.newWorld()
+	h.publish(events.EventsTopic, w.event, "event.deleted", map[string]any{"id": w.event, "company_id": w.company})
+	h.caughtUp()
+	late := uuid.New()
+	h.suggest(w, uuid.New(), proposal(late, "Late", 9, 10, nil))
+	h.caughtUp()
+	require.Equal(t, 0, h.count(`SELECT count(*) FROM tasks WHERE id = $1`, late))
+
+	unknown := world{company: w.company, event: uuid.New()}
+	early := uuid.New()
+	h.suggest(unknown, uuid.New(), proposal(early, "Early", 9, 10, nil))
+	h.caughtUp()
+	require.Equal(t, 1, h.count(`SELECT count(*) FROM tasks WHERE id = $1 AND deleted_at IS NULL`, early))
+}

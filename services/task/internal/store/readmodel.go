@@ -37,8 +37,12 @@ type EventSnapshot struct {
 const sqlGetEvent = `SELECT id, company_id, manager_ids, timezone, deleted FROM events WHERE id = $1`
 
 func getEvent(ctx context.Context, q querier, id uuid.UUID) (domain.Event, error) {
+	return loadEvent(ctx, q, sqlGetEvent, id)
+}
+
+func loadEvent(ctx context.Context, q querier, sql string, id uuid.UUID) (domain.Event, error) {
 	var e domain.Event
-	err := q.QueryRow(ctx, sqlGetEvent, id).Scan(&e.ID, &e.CompanyID, &e.ManagerIDs, &e.Timezone, &e.Deleted)
+	err := q.QueryRow(ctx, sql, id).Scan(&e.ID, &e.CompanyID, &e.ManagerIDs, &e.Timezone, &e.Deleted)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, domain.ErrNotFound
 	}
@@ -51,6 +55,21 @@ func getEvent(ctx context.Context, q querier, id uuid.UUID) (domain.Event, error
 // Event loads an event of the read model (deleted ones too; callers decide).
 func (s *Store) Event(ctx context.Context, id uuid.UUID) (domain.Event, error) {
 	return getEvent(ctx, s.pool, id)
+}
+
+// LiveEvent loads an event that is not deleted and holds its read-model row until the
+// transaction ends: the consumer's deletion of the event waits for this transaction and then
+// deletes what it created, and a deleted event is ErrNotFound. Writes that add tasks to an event
+// take it first, so that no task outlives its event.
+func (t *Tx) LiveEvent(ctx context.Context, id uuid.UUID) (domain.Event, error) {
+	e, err := loadEvent(ctx, t.tx, sqlGetEvent+` FOR SHARE`, id)
+	if err != nil {
+		return e, err
+	}
+	if e.Deleted {
+		return e, fmt.Errorf("event %s: %w", id, domain.ErrNotFound)
+	}
+	return e, nil
 }
 
 // Event loads an event of the read model inside the transaction.
