@@ -41,9 +41,16 @@ func insertTeam(ctx context.Context, tx pgx.Tx, t domain.Team) error {
 	return nil
 }
 
-// CreateTeam stores a team.
+// CreateTeam stores a team. Its event is locked first: a deletion that committed after the
+// caller's check makes this ErrNotFound rather than a foreign-key error, and one still running
+// waits for it (the cascade then takes the team too).
 func (s *Store) CreateTeam(ctx context.Context, t domain.Team) error {
-	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error { return insertTeam(ctx, tx, t) })
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := lockEvent(ctx, tx, t.EventID); err != nil {
+			return err
+		}
+		return insertTeam(ctx, tx, t)
+	})
 }
 
 const sqlGetTeam = `SELECT ` + teamCols + ` FROM teams WHERE id = $1`
