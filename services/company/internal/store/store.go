@@ -88,6 +88,8 @@ func isUniqueViolation(err error) bool {
 const (
 	sqlInsertCompany = `INSERT INTO companies (` + companyCols + `) VALUES ($1, $2, $3, $4, $5, $6)`
 	sqlInsertMember  = `INSERT INTO memberships (user_id, company_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+	// The creator's membership waits for identity to confirm it (ApplyUser).
+	sqlInsertPendingMember = `INSERT INTO memberships (user_id, company_id, pending) VALUES ($1, $2, true) ON CONFLICT DO NOTHING`
 )
 
 // Create stores c, makes its creator a member and queues company.created, all in one transaction.
@@ -99,7 +101,7 @@ func (s *Store) Create(ctx context.Context, c domain.Company) error {
 			}
 			return fmt.Errorf("insert company: %w", err)
 		}
-		if _, err := tx.Exec(ctx, sqlInsertMember, c.CreatedBy, c.ID); err != nil {
+		if _, err := tx.Exec(ctx, sqlInsertPendingMember, c.CreatedBy, c.ID); err != nil {
 			return fmt.Errorf("insert creator membership: %w", err)
 		}
 		return publish(ctx, tx, TypeCreated, c.ID, companyData(c))
@@ -307,6 +309,11 @@ const (
 		WHERE users.version <= excluded.version
 		RETURNING id`
 	sqlDeleteUserMemberships = `DELETE FROM memberships WHERE user_id = $1`
+	// Confirmed memberships the snapshot no longer lists go; pending ones (a company created
+	// after identity produced the snapshot) stay until a snapshot lists them.
+	sqlDropUnlistedMemberships = `DELETE FROM memberships WHERE user_id = $1 AND NOT pending AND NOT (company_id = ANY($2))`
+	sqlConfirmMember           = `INSERT INTO memberships (user_id, company_id, pending) VALUES ($1, $2, false)
+		ON CONFLICT (user_id, company_id) DO UPDATE SET pending = false`
 	// A deleted user stays as an inactive tombstone with the highest version, so that the
 	// caller check knows them and a late snapshot cannot bring them back.
 	sqlDeleteUser = `INSERT INTO users (id, role, is_active, version) VALUES ($1, '', false, 9223372036854775807)
@@ -328,8 +335,10 @@ func (s *Store) UserStatus(ctx context.Context, id uuid.UUID) (role string, acti
 }
 
 // ApplyUser upserts a user snapshot into the read model inside the consumer's transaction and
-// replaces the user's memberships per the membership rule. An older snapshot than the stored
-// one changes nothing.
+// replaces the user's memberships per the membership rule, except a creator's pending
+// membership of a company the snapshot does not list yet (identity produced it before it learned
+// of the company; dropping it would lock the creator out of a company they just made). An older
+// snapshot than the stored one changes nothing.
 func ApplyUser(ctx context.Context, tx pgx.Tx, u domain.User) error {
 	skills, err := json.Marshal(u.Skills)
 	if err != nil {
@@ -346,11 +355,19 @@ func ApplyUser(ctx context.Context, tx pgx.Tx, u domain.User) error {
 	if err != nil {
 		return fmt.Errorf("upsert user %s: %w", u.ID, err)
 	}
-	if _, err := tx.Exec(ctx, sqlDeleteUserMemberships, u.ID); err != nil {
-		return fmt.Errorf("clear memberships of %s: %w", u.ID, err)
+	companies := domain.MembershipsFor(u)
+	if !u.IsActive {
+		// An inactive user belongs nowhere, pending memberships included.
+		if _, err := tx.Exec(ctx, sqlDeleteUserMemberships, u.ID); err != nil {
+			return fmt.Errorf("clear memberships of %s: %w", u.ID, err)
+		}
+		return nil
 	}
-	for _, cid := range domain.MembershipsFor(u) {
-		if _, err := tx.Exec(ctx, sqlInsertMember, u.ID, cid); err != nil {
+	if _, err := tx.Exec(ctx, sqlDropUnlistedMemberships, u.ID, companies); err != nil {
+		return fmt.Errorf("drop memberships of %s: %w", u.ID, err)
+	}
+	for _, cid := range companies {
+		if _, err := tx.Exec(ctx, sqlConfirmMember, u.ID, cid); err != nil {
 			return fmt.Errorf("add membership of %s in %s: %w", u.ID, cid, err)
 		}
 	}
