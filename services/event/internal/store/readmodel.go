@@ -90,7 +90,12 @@ const (
 		ON CONFLICT (id) DO UPDATE SET role = excluded.role, is_active = excluded.is_active, version = excluded.version
 		WHERE users.version <= excluded.version RETURNING id`
 	sqlDeleteUserMemberships = `DELETE FROM memberships WHERE user_id = $1`
-	sqlInsertMembership      = `INSERT INTO memberships (user_id, company_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+	// company.created's creator membership waits for identity to confirm it (ApplyUser).
+	sqlInsertPendingMembership = `INSERT INTO memberships (user_id, company_id, pending) VALUES ($1, $2, true) ON CONFLICT DO NOTHING`
+	// Confirmed memberships a snapshot no longer lists go; pending ones stay until one lists them.
+	sqlDropUnlistedMemberships = `DELETE FROM memberships WHERE user_id = $1 AND NOT pending AND NOT (company_id = ANY($2))`
+	sqlConfirmMembership       = `INSERT INTO memberships (user_id, company_id, pending) VALUES ($1, $2, false)
+		ON CONFLICT (user_id, company_id) DO UPDATE SET pending = false`
 	// A deleted user stays as an inactive tombstone with the highest version, so that the
 	// caller check knows them and a late snapshot cannot bring them back.
 	sqlDeleteUser = `INSERT INTO users (id, role, is_active, version) VALUES ($1, '', false, 9223372036854775807)
@@ -107,7 +112,9 @@ type UserSnapshot struct {
 }
 
 // ApplyUser upserts a user and replaces their memberships per the membership rule (none when
-// inactive). A snapshot older than the stored one changes nothing.
+// inactive), except a creator's pending membership of a company the snapshot does not list yet
+// (identity produced it before it learned of the company). A snapshot older than the stored one
+// changes nothing.
 func ApplyUser(ctx context.Context, tx pgx.Tx, u UserSnapshot) error {
 	var id uuid.UUID
 	err := tx.QueryRow(ctx, sqlUpsertUser, u.ID, u.Role, u.IsActive, u.Version).Scan(&id)
@@ -117,17 +124,24 @@ func ApplyUser(ctx context.Context, tx pgx.Tx, u UserSnapshot) error {
 	if err != nil {
 		return fmt.Errorf("upsert user %s: %w", u.ID, err)
 	}
-	if _, err := tx.Exec(ctx, sqlDeleteUserMemberships, u.ID); err != nil {
-		return fmt.Errorf("clear memberships of %s: %w", u.ID, err)
-	}
 	if !u.IsActive {
+		// An inactive user belongs nowhere, pending memberships included.
+		if _, err := tx.Exec(ctx, sqlDeleteUserMemberships, u.ID); err != nil {
+			return fmt.Errorf("clear memberships of %s: %w", u.ID, err)
+		}
 		return nil
 	}
+	listed := make([]uuid.UUID, 0, len(u.CompanyIDs))
 	for _, cid := range u.CompanyIDs {
-		if cid == uuid.Nil {
-			continue
+		if cid != uuid.Nil {
+			listed = append(listed, cid)
 		}
-		if _, err := tx.Exec(ctx, sqlInsertMembership, u.ID, cid); err != nil {
+	}
+	if _, err := tx.Exec(ctx, sqlDropUnlistedMemberships, u.ID, listed); err != nil {
+		return fmt.Errorf("drop memberships of %s: %w", u.ID, err)
+	}
+	for _, cid := range listed {
+		if _, err := tx.Exec(ctx, sqlConfirmMembership, u.ID, cid); err != nil {
 			return fmt.Errorf("add membership of %s in %s: %w", u.ID, cid, err)
 		}
 	}
@@ -154,7 +168,7 @@ func ApplyCompany(ctx context.Context, tx pgx.Tx, id uuid.UUID, name string, cre
 		return fmt.Errorf("upsert company %s: %w", id, err)
 	}
 	if created && createdBy != uuid.Nil {
-		if _, err := tx.Exec(ctx, sqlInsertMembership, createdBy, id); err != nil {
+		if _, err := tx.Exec(ctx, sqlInsertPendingMembership, createdBy, id); err != nil {
 			return fmt.Errorf("add creator membership of %s: %w", id, err)
 		}
 	}
