@@ -157,8 +157,13 @@ const (
 		WHERE users.version <= excluded.version AND NOT users.deleted
 		RETURNING id`
 	sqlDeleteUserMemberships = `DELETE FROM memberships WHERE user_id = $1`
-	sqlInsertMember          = `INSERT INTO memberships (user_id, company_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-	sqlTombstoneUser         = `INSERT INTO users (id, deleted, is_active) VALUES ($1, true, false)
+	// company.created's creator membership waits for identity to confirm it (ApplyUser).
+	sqlInsertPendingMember = `INSERT INTO memberships (user_id, company_id, pending) VALUES ($1, $2, true) ON CONFLICT DO NOTHING`
+	// Confirmed memberships a snapshot no longer lists go; pending ones stay until one lists them.
+	sqlDropUnlistedMembers = `DELETE FROM memberships WHERE user_id = $1 AND NOT pending AND NOT (company_id = ANY($2))`
+	sqlConfirmMember       = `INSERT INTO memberships (user_id, company_id, pending) VALUES ($1, $2, false)
+		ON CONFLICT (user_id, company_id) DO UPDATE SET pending = false`
+	sqlTombstoneUser = `INSERT INTO users (id, deleted, is_active) VALUES ($1, true, false)
 		ON CONFLICT (id) DO UPDATE SET deleted = true, is_active = false`
 	sqlOpenTasksOf = `SELECT ` + taskCols + ` FROM tasks
 		WHERE assignee_id = $1 AND status <> 'done' AND deleted_at IS NULL ORDER BY id FOR UPDATE`
@@ -203,7 +208,8 @@ func (t *Tx) UnassignOpenTasksOutside(ctx context.Context, userID uuid.UUID, com
 	return len(tasks), nil
 }
 
-// ApplyUser upserts a user snapshot and replaces the user's memberships (dropped when inactive).
+// ApplyUser upserts a user snapshot and replaces the user's memberships (dropped when inactive),
+// keeping a creator's pending membership of a company the snapshot does not list yet.
 // An older snapshot, or one of a deleted user, changes nothing; applied says which.
 func (t *Tx) ApplyUser(ctx context.Context, u UserSnapshot) (applied bool, err error) {
 	skills, err := json.Marshal(orSlice(u.Skills))
@@ -222,14 +228,19 @@ func (t *Tx) ApplyUser(ctx context.Context, u UserSnapshot) (applied bool, err e
 	if err != nil {
 		return false, fmt.Errorf("upsert user %s: %w", u.ID, err)
 	}
-	if _, err := t.tx.Exec(ctx, sqlDeleteUserMemberships, u.ID); err != nil {
-		return false, fmt.Errorf("clear memberships of %s: %w", u.ID, err)
-	}
 	if !u.IsActive {
+		// An inactive user belongs nowhere, pending memberships included.
+		if _, err := t.tx.Exec(ctx, sqlDeleteUserMemberships, u.ID); err != nil {
+			return false, fmt.Errorf("clear memberships of %s: %w", u.ID, err)
+		}
 		return true, nil
 	}
-	for _, cid := range u.CompanyIDs {
-		if _, err := t.tx.Exec(ctx, sqlInsertMember, u.ID, cid); err != nil {
+	listed := orSlice(u.CompanyIDs)
+	if _, err := t.tx.Exec(ctx, sqlDropUnlistedMembers, u.ID, listed); err != nil {
+		return false, fmt.Errorf("drop memberships of %s: %w", u.ID, err)
+	}
+	for _, cid := range listed {
+		if _, err := t.tx.Exec(ctx, sqlConfirmMember, u.ID, cid); err != nil {
 			return false, fmt.Errorf("add membership of %s in %s: %w", u.ID, cid, err)
 		}
 	}
@@ -270,9 +281,11 @@ func (t *Tx) UnassignOpenTasks(ctx context.Context, userID uuid.UUID, note strin
 	return len(tasks), nil
 }
 
-// AddMembership records a company's creator as its member (company.created).
+// AddMembership records a company's creator as its member (company.created), pending until
+// identity's user snapshot lists the company: a snapshot produced before identity learned of the
+// company must not drop it (ApplyUser).
 func (t *Tx) AddMembership(ctx context.Context, userID, companyID uuid.UUID) error {
-	if _, err := t.tx.Exec(ctx, sqlInsertMember, userID, companyID); err != nil {
+	if _, err := t.tx.Exec(ctx, sqlInsertPendingMember, userID, companyID); err != nil {
 		return fmt.Errorf("add membership of %s in %s: %w", userID, companyID, err)
 	}
 	return nil
