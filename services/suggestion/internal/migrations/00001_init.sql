@@ -96,9 +96,6 @@ CREATE TABLE suggestions (
     status        text        NOT NULL CHECK (status IN ('running', 'ready', 'failed')),
     planner       text        NOT NULL DEFAULT '',
     task_count    integer     NOT NULL DEFAULT 0,
-    -- Tasks the task service creates from this suggestion (assign mode may also propose
-    -- assignees for tasks it already has): what must be decided before it reads approved.
-    new_task_count integer    NOT NULL DEFAULT 0,
     body          jsonb,
     error         text        NOT NULL DEFAULT '',
     supersedes    uuid[]      NOT NULL DEFAULT '{}',
