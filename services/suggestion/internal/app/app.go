@@ -26,6 +26,7 @@ import (
 type Repo interface {
 	Event(ctx context.Context, id uuid.UUID) (domain.Event, error)
 	IsMember(ctx context.Context, userID, companyID uuid.UUID) (bool, error)
+	Account(ctx context.Context, userID uuid.UUID) (domain.Account, error)
 	CompanyStaff(ctx context.Context, companyID uuid.UUID) ([]domain.Staff, error)
 	MembersIn(ctx context.Context, companyID uuid.UUID, ids []uuid.UUID) ([]domain.Staff, error)
 	Sessions(ctx context.Context, eventID uuid.UUID) ([]store.Session, error)
@@ -137,6 +138,22 @@ func (a *App) catchUp(ctx context.Context) {
 	if err := a.wait.WaitCaughtUp(ctx); err != nil {
 		a.log.WarnContext(ctx, "wait for consumer to catch up", "err", err)
 	}
+}
+
+// CheckCaller refuses a token whose user identity has since deactivated or deleted
+// (domain.ErrSignedOut) or given another role (domain.ErrRoleChanged). A refusal first lets the
+// consumer catch up once (the token may be newer than the read model: a re-activation or a
+// role given back); a user the read model has not heard of acts on the token alone.
+func (a *App) CheckCaller(ctx context.Context, actor domain.Actor) error {
+	acc, err := a.repo.Account(ctx, actor.UserID)
+	if err != nil || acc.Admits(actor) == nil {
+		return err
+	}
+	a.catchUp(ctx)
+	if acc, err = a.repo.Account(ctx, actor.UserID); err != nil {
+		return err
+	}
+	return acc.Admits(actor)
 }
 
 func requireRole(actor domain.Actor, role string) error {

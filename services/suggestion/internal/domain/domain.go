@@ -5,6 +5,7 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrForbidden means the actor's role may not do this at all.
 	ErrForbidden = errors.New("forbidden")
+	// ErrSignedOut means the caller's account was deactivated or deleted after the token was issued.
+	ErrSignedOut = errors.New("account deactivated or deleted")
+	// ErrRoleChanged means the caller's role is no longer the one in the token.
+	ErrRoleChanged = errors.New("role changed since the token was issued")
 )
 
 // FieldError is one invalid input field.
@@ -51,6 +56,30 @@ const (
 	RoleManager   = "manager"
 	RoleStaff     = "staff"
 )
+
+// Account is what the users read model knows of a caller's account.
+type Account struct {
+	// Known is false for a user identity has not announced (yet): the token alone decides.
+	Known    bool
+	Deleted  bool
+	IsActive bool
+	Role     string
+}
+
+// Admits reports whether a token of actor may still act for this account: access tokens live
+// 15 minutes and cannot be revoked, so a deactivated or deleted account (ErrSignedOut) or one
+// given another role (ErrRoleChanged) stops them. An unknown account is admitted.
+func (a Account) Admits(actor Actor) error {
+	switch {
+	case !a.Known:
+		return nil
+	case a.Deleted || !a.IsActive:
+		return fmt.Errorf("user %s: %w", actor.UserID, ErrSignedOut)
+	case a.Role != actor.Role:
+		return fmt.Errorf("user %s is %s now, not %s: %w", actor.UserID, a.Role, actor.Role, ErrRoleChanged)
+	}
+	return nil
+}
 
 // Actor is the signed-in caller.
 type Actor struct {

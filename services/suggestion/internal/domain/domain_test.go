@@ -296,3 +296,30 @@ func TestAssembleWithNothingToStaff(t *testing.T) {
 	require.Zero(t, b.Metrics.Tasks)
 	require.Zero(t, b.Metrics.HardViolations)
 }
+
+func TestAccountAdmits(t *testing.T) {
+	mgr := Actor{UserID: uuid.New(), Role: RoleManager}
+	tests := []struct {
+		name string
+		acc  Account
+		want error
+	}{
+		{"unknown: the token decides", Account{}, nil},
+		{"active, same role", Account{Known: true, IsActive: true, Role: "manager"}, nil},
+		{"deactivated", Account{Known: true, Role: "manager"}, ErrSignedOut},
+		{"deleted (tombstone)", Account{Known: true, Deleted: true}, ErrSignedOut},
+		{"deleted beats an active flag", Account{Known: true, Deleted: true, IsActive: true, Role: "manager"}, ErrSignedOut},
+		{"demoted", Account{Known: true, IsActive: true, Role: "staff"}, ErrRoleChanged},
+		{"promoted", Account{Known: true, IsActive: true, Role: "admin"}, ErrRoleChanged},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.acc.Admits(mgr)
+			if tt.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, tt.want)
+		})
+	}
+}

@@ -53,6 +53,21 @@ func (s *Store) IsMember(ctx context.Context, userID, companyID uuid.UUID) (bool
 	return ok, nil
 }
 
+const sqlAccount = `SELECT deleted, is_active, role FROM users WHERE id = $1`
+
+// Account loads what the read model knows of a user's account (Known false when nothing).
+func (s *Store) Account(ctx context.Context, userID uuid.UUID) (domain.Account, error) {
+	a := domain.Account{Known: true}
+	err := s.pool.QueryRow(ctx, sqlAccount, userID).Scan(&a.Deleted, &a.IsActive, &a.Role)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.Account{}, nil
+	}
+	if err != nil {
+		return domain.Account{}, fmt.Errorf("load account of %s: %w", userID, err)
+	}
+	return a, nil
+}
+
 const (
 	userCols        = `u.id, u.full_name, u.role, u.is_active, u.skills, u.availability, u.max_hours_per_day`
 	sqlCompanyStaff = `SELECT ` + userCols + ` FROM users u JOIN memberships m ON m.user_id = u.id

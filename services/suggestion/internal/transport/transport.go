@@ -37,7 +37,22 @@ func Register(mux *http.ServeMux, a *app.App, authn func(http.Handler) http.Hand
 		"GET /manager/suggestions/{id}":                h.get(false),
 	}
 	for pattern, fn := range routes {
-		mux.Handle(pattern, authn(fn))
+		mux.Handle(pattern, authn(h.current(fn)))
+	}
+}
+
+// current lets a request through only when its caller is still who the token says.
+func (h *Handlers) current(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		actor, err := actorOf(r)
+		if err == nil {
+			err = h.app.CheckCaller(r.Context(), actor)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		next(w, r)
 	}
 }
 
@@ -231,6 +246,10 @@ func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case errors.Is(err, domain.ErrNotFound):
 		p = problem.NotFound("no such object, or not yours")
+	case errors.Is(err, domain.ErrSignedOut):
+		p = problem.Unauthorized("the account was deactivated or deleted")
+	case errors.Is(err, domain.ErrRoleChanged):
+		p = problem.Forbidden("your role has changed; sign in again")
 	case errors.Is(err, domain.ErrForbidden):
 		p = problem.Forbidden("your role may not do this")
 	case errors.Is(err, store.ErrBadCursor):
