@@ -38,13 +38,21 @@ const (
 			max_hours_per_day = excluded.max_hours_per_day, version = excluded.version
 		WHERE users.version <= excluded.version AND NOT users.deleted RETURNING id`
 	sqlDeleteUserMemberships = `DELETE FROM memberships WHERE user_id = $1`
-	sqlInsertMembership      = `INSERT INTO memberships (user_id, company_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-	sqlTombstoneUser         = `INSERT INTO users (id, deleted, is_active) VALUES ($1, true, false)
+	// company.created's creator membership waits for identity to confirm it (ApplyUser).
+	sqlInsertPendingMembership = `INSERT INTO memberships (user_id, company_id, pending) VALUES ($1, $2, true) ON CONFLICT DO NOTHING`
+	// Confirmed memberships a snapshot no longer lists go; pending ones stay until one lists them.
+	sqlDropUnlistedMemberships = `DELETE FROM memberships WHERE user_id = $1 AND NOT pending AND NOT (company_id = ANY($2))`
+	sqlConfirmMembership       = `INSERT INTO memberships (user_id, company_id, pending) VALUES ($1, $2, false)
+		ON CONFLICT (user_id, company_id) DO UPDATE SET pending = false`
+	sqlTombstoneUser = `INSERT INTO users (id, deleted, is_active) VALUES ($1, true, false)
 		ON CONFLICT (id) DO UPDATE SET deleted = true, is_active = false`
 )
 
 // ApplyUser upserts a user and replaces their memberships per the membership rule (none when
-// inactive).
+// inactive), except a creator's pending membership of a company the snapshot does not list yet:
+// identity produced the snapshot before it learned of the company (two companies made back to
+// back), and dropping it would lock the creator out until the next snapshot. A snapshot that
+// lists a pending membership confirms it. An older snapshot than the stored one changes nothing.
 func ApplyUser(ctx context.Context, tx pgx.Tx, u UserSnapshot) error {
 	skills, err := json.Marshal(nonNil(u.Skills))
 	if err != nil {
@@ -62,17 +70,24 @@ func ApplyUser(ctx context.Context, tx pgx.Tx, u UserSnapshot) error {
 	if err != nil {
 		return fmt.Errorf("upsert user %s: %w", u.ID, err)
 	}
-	if _, err := tx.Exec(ctx, sqlDeleteUserMemberships, u.ID); err != nil {
-		return fmt.Errorf("clear memberships of %s: %w", u.ID, err)
-	}
 	if !u.IsActive {
+		// An inactive user belongs nowhere, pending memberships included.
+		if _, err := tx.Exec(ctx, sqlDeleteUserMemberships, u.ID); err != nil {
+			return fmt.Errorf("clear memberships of %s: %w", u.ID, err)
+		}
 		return nil
 	}
+	listed := make([]uuid.UUID, 0, len(u.CompanyIDs))
 	for _, cid := range u.CompanyIDs {
-		if cid == uuid.Nil {
-			continue
+		if cid != uuid.Nil {
+			listed = append(listed, cid)
 		}
-		if _, err := tx.Exec(ctx, sqlInsertMembership, u.ID, cid); err != nil {
+	}
+	if _, err := tx.Exec(ctx, sqlDropUnlistedMemberships, u.ID, listed); err != nil {
+		return fmt.Errorf("drop memberships of %s: %w", u.ID, err)
+	}
+	for _, cid := range listed {
+		if _, err := tx.Exec(ctx, sqlConfirmMembership, u.ID, cid); err != nil {
 			return fmt.Errorf("add membership of %s in %s: %w", u.ID, cid, err)
 		}
 	}
@@ -97,7 +112,8 @@ const (
 	sqlTombstoneCompany         = `INSERT INTO companies (id, deleted) VALUES ($1, true) ON CONFLICT (id) DO UPDATE SET deleted = true`
 )
 
-// ApplyCompany records a created or updated company; on creation its creator becomes a member.
+// ApplyCompany records a created or updated company; on creation its creator becomes a pending
+// member (confirmed by the first user snapshot that lists the company, see ApplyUser).
 func ApplyCompany(ctx context.Context, tx pgx.Tx, id uuid.UUID, name string, createdBy uuid.UUID, created bool) error {
 	var got uuid.UUID
 	err := tx.QueryRow(ctx, sqlUpsertCompany, id, name, nullUUID(createdBy)).Scan(&got)
@@ -108,7 +124,7 @@ func ApplyCompany(ctx context.Context, tx pgx.Tx, id uuid.UUID, name string, cre
 		return fmt.Errorf("upsert company %s: %w", id, err)
 	}
 	if created && createdBy != uuid.Nil {
-		if _, err := tx.Exec(ctx, sqlInsertMembership, createdBy, id); err != nil {
+		if _, err := tx.Exec(ctx, sqlInsertPendingMembership, createdBy, id); err != nil {
 			return fmt.Errorf("add creator membership of %s: %w", id, err)
 		}
 	}
