@@ -496,8 +496,9 @@ func TestWorkflow(t *testing.T) {
 
 // TestRemovedUsersLoseAccess: once the admin deletes, deactivates or demotes
 // a user, the access token they still hold (valid for up to 15 minutes, with
-// the old role in it) must not read or change anything that role allowed
-// through the gateway — not only on identity's routes. A
+// the old role in it) must, as soon as the change has reached the services
+// (a Kafka hop, waited for with a deadline), not read or change anything that
+// role allowed through the gateway — not only on identity's routes. A
 // removed organizer or manager keeping a quarter of an hour of write access to
 // the company's events and tasks is what removing them is meant to prevent.
 func TestRemovedUsersLoseAccess(t *testing.T) {
@@ -536,6 +537,29 @@ func TestRemovedUsersLoseAccess(t *testing.T) {
 					admin.JSON("PUT", "/admin/users/"+u.ID, map[string]any{"role": "staff"}, http.StatusOK, nil)
 				}
 			}
+			// The removal reaches each service over the users topic: wait (with a deadline)
+			// until every service refuses a read, then no write may get through.
+			reads := []struct {
+				c    *Client
+				path string
+			}{
+				{orgC, "/organizer/events/" + ev.ID}, {orgC, "/organizer/tasks/" + tk.ID},
+				{mgrC, "/manager/events/" + ev.ID}, {mgrC, "/manager/tasks/" + tk.ID},
+			}
+			if sug.ID != "" {
+				reads = append(reads, struct {
+					c    *Client
+					path string
+				}{mgrC, "/manager/suggestions/" + sug.ID})
+			}
+			Eventually(t, 20*time.Second, "every service refuses the "+how+" users' reads", func() (bool, string) {
+				for _, rd := range reads {
+					if st := rd.c.Do("GET", rd.path, nil).Status; st < 400 {
+						return false, fmt.Sprintf("GET %s → %d", rd.path, st)
+					}
+				}
+				return true, ""
+			})
 			refused := func(c *Client, method, path string, body any) {
 				t.Helper()
 				r := c.Do(method, path, body)
