@@ -2,6 +2,7 @@ package solver
 
 import (
 	"context"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"sort"
@@ -37,6 +38,9 @@ type engine struct {
 	ch      chainState
 	// exactWeight is the complete search's dead-end count per task (see exactRepair).
 	exactWeight []float64
+	// bound is a lower bound on the objective (-Inf when unknown): a plan that reaches it is
+	// optimal, and the search stops there instead of running to its time limit.
+	bound float64
 }
 
 func newEngine(w Weights, tasks []taskInfo, staff []staffInfo, seed uint64) *engine {
@@ -47,6 +51,7 @@ func newEngine(w Weights, tasks []taskInfo, staff []staffInfo, seed uint64) *eng
 		assign:  make([]int32, len(tasks)),
 		rng:     rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc909)),
 		byStart: make([]int32, len(tasks)),
+		bound:   math.Inf(-1),
 	}
 	for i := range e.people {
 		p := &e.people[i]
@@ -292,7 +297,7 @@ func (e *engine) improve(ctx context.Context, deadline time.Time, maxIter int) i
 	it := 0
 	for ; maxIter <= 0 || it < maxIter; it++ {
 		if it&63 == 0 {
-			if ctx.Err() != nil || time.Now().After(deadline) {
+			if ctx.Err() != nil || time.Now().After(deadline) || e.optimal() {
 				break
 			}
 			if it&4095 == 0 {
@@ -329,6 +334,12 @@ func (e *engine) improve(ctx context.Context, deadline time.Time, maxIter int) i
 		}
 	}
 	return it
+}
+
+// optimal reports whether the current plan reaches the lower bound (gap 0 up to rounding):
+// moves only ever lower the objective, so no later plan could be better.
+func (e *engine) optimal() bool {
+	return e.obj-e.bound <= 1e-9*math.Max(1, math.Abs(e.obj))
 }
 
 // tryPlace staffs open task t directly, or by an ejection chain (blockers moved to other people,

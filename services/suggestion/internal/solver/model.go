@@ -113,7 +113,8 @@ type Problem struct {
 	Weights Weights
 	// Seed makes the search reproducible.
 	Seed uint64
-	// TimeLimit bounds the search; zero means 2 s. The best plan so far is returned.
+	// TimeLimit bounds the search; zero means 2 s. The best plan so far is returned; a plan that
+	// reaches the per-task lower bound (gap 0) is optimal and returned at once.
 	TimeLimit time.Duration
 	// MaxIterations, when positive, bounds the local search by move count instead, which makes
 	// the result independent of machine speed (the time limit still applies).
