@@ -100,7 +100,11 @@ func TestAuthzAcrossCompanies(t *testing.T) {
 	}
 
 	before := b.snapshot(t)
-	dbBefore := dbFingerprint(t, env)
+	scope := make([]string, 0, len(idsOfB))
+	for _, id := range idsOfB {
+		scope = append(scope, id)
+	}
+	dbBefore := dbFingerprint(t, env, scope)
 
 	actors := []struct {
 		role string
@@ -224,7 +228,7 @@ func TestAuthzAcrossCompanies(t *testing.T) {
 				t.Errorf("%s changed:\nbefore %s\nafter  %s", k, before[k], after[k])
 			}
 		}
-		dbAfter := dbFingerprint(t, env)
+		dbAfter := dbFingerprint(t, env, scope)
 		for tbl, v := range dbBefore {
 			if dbAfter[tbl] != v {
 				t.Errorf("table %s changed while only refused requests ran: %s → %s", tbl, v, dbAfter[tbl])
