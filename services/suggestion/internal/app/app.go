@@ -488,22 +488,43 @@ func (a *App) Get(ctx context.Context, actor domain.Actor, id uuid.UUID, organiz
 	return views[0], nil
 }
 
-// managerOf checks that the actor manages the event (or is an admin).
+// managerOf checks that the actor manages the event and is still a member of its company (or
+// is an admin): a manager moved to another company loses the event, as in the event and task
+// services.
 func (a *App) managerOf(ctx context.Context, actor domain.Actor, eventID uuid.UUID) error {
-	ev, err := a.repo.Event(ctx, eventID)
-	miss := errors.Is(err, domain.ErrNotFound) || (err == nil && !actor.IsAdmin() && !ev.IsManager(actor.UserID))
-	if miss {
-		// The manager may have been added to the event a moment ago.
+	if actor.IsAdmin() {
+		_, err := a.repo.Event(ctx, eventID)
+		if errors.Is(err, domain.ErrNotFound) {
+			a.catchUp(ctx)
+			_, err = a.repo.Event(ctx, eventID)
+		}
+		return err
+	}
+	ok, err := a.manages(ctx, actor, eventID)
+	if err == nil && !ok {
+		// The manager may have been added to the event or the company a moment ago.
 		a.catchUp(ctx)
-		ev, err = a.repo.Event(ctx, eventID)
+		ok, err = a.manages(ctx, actor, eventID)
 	}
 	if err != nil {
 		return err
 	}
-	if !actor.IsAdmin() && !ev.IsManager(actor.UserID) {
+	if !ok {
 		return fmt.Errorf("event %s not managed by %s: %w", eventID, actor.UserID, domain.ErrNotFound)
 	}
 	return nil
+}
+
+// manages reports whether the actor is one of the event's managers and a member of its company.
+func (a *App) manages(ctx context.Context, actor domain.Actor, eventID uuid.UUID) (bool, error) {
+	ev, err := a.repo.Event(ctx, eventID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil || !ev.IsManager(actor.UserID) {
+		return false, err
+	}
+	return a.repo.IsMember(ctx, actor.UserID, ev.CompanyID)
 }
 
 // List answers a page of an event's suggestions, newest first, without their tasks.

@@ -135,3 +135,20 @@ func TestStaffChangesCountAtOnce(t *testing.T) {
 		require.NotEmpty(t, raw.(map[string]any)["reasons"])
 	}
 }
+
+func TestManagerMovedToAnotherCompanyLosesTheEvent(t *testing.T) {
+	e := newEnv(t)
+	w := e.newWorld(2, 0, 0)
+	r := e.do(w.org, "POST", "/organizer/events/"+w.event+"/ai/suggest", map[string]any{"time_limit_ms": 100})
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Raw))
+	path := "/manager/suggestions/" + r.Body["id"].(string)
+	require.Equal(t, http.StatusOK, e.do(w.mgr, "GET", path, nil).Status, "the event's manager, a member")
+
+	// Still in the event's manager_ids, but no longer a member of its company.
+	elsewhere := e.publishCompany(e.login("organizer"))
+	e.publishUser(w.mgr, []string{elsewhere}, nil, nil, 0, true)
+	require.Equal(t, http.StatusNotFound, e.do(w.mgr, "GET", path, nil).Status, "moved to another company")
+
+	e.publishUser(w.mgr, []string{w.company}, nil, nil, 0, true)
+	require.Equal(t, http.StatusOK, e.do(w.mgr, "GET", path, nil).Status, "back in the company")
+}
