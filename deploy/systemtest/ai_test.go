@@ -610,16 +610,29 @@ func TestAIAssignsOpenTasks(t *testing.T) {
 		}
 	}
 
-	// The manager approves all but the lunch, which they reject: the organizer's task stays,
-	// approved and unassigned again.
-	lunch := open[3]
+	// The manager approves all but two: the projector stays proposed for later (except), the
+	// lunch is rejected, so the organizer's task comes back approved and unassigned.
+	projector, lunch := open[2], open[3]
 	var res struct {
 		Approved []string `json:"approved"`
 		Rejected []string `json:"rejected"`
 	}
-	mgrC.JSON("POST", "/manager/suggestions/"+sug.ID+"/approve", map[string]any{"reject": []string{lunch.ID}}, http.StatusOK, &res)
-	if !sameSet(res.Approved, ids(open[:3])) || !sameSet(res.Rejected, []string{lunch.ID}) {
-		t.Fatalf("approve with one rejection answered approved %v, rejected %v; want %v and [%s]", res.Approved, res.Rejected, ids(open[:3]), lunch.ID)
+	mgrC.JSON("POST", "/manager/suggestions/"+sug.ID+"/approve", map[string]any{"except": []string{projector.ID}, "reject": []string{lunch.ID}}, http.StatusOK, &res)
+	if !sameSet(res.Approved, ids(open[:2])) || !sameSet(res.Rejected, []string{lunch.ID}) {
+		t.Fatalf("approve with an exception and a rejection answered approved %v, rejected %v; want %v and [%s]", res.Approved, res.Rejected, ids(open[:2]), lunch.ID)
+	}
+	var pj Task
+	mgrC.JSON("GET", "/manager/tasks/"+projector.ID, nil, http.StatusOK, &pj)
+	if pj.Approval != "proposed" || pj.Assignee() != want[projector.ID] {
+		t.Fatalf("the excepted task = %+v, want still proposed to %s", pj, want[projector.ID])
+	}
+	if got := allPages[Task](t, clients[want[projector.ID]], "/staff/tasks/"); slices.Contains(ids(got), projector.ID) {
+		t.Fatalf("staff see the excepted, still proposed task")
+	}
+	// A second approve takes what is left and nothing twice.
+	mgrC.JSON("POST", "/manager/suggestions/"+sug.ID+"/approve", map[string]any{}, http.StatusOK, &res)
+	if !sameSet(res.Approved, []string{projector.ID}) || len(res.Rejected) != 0 {
+		t.Fatalf("the second approve answered approved %v, rejected %v; want [%s] and none", res.Approved, res.Rejected, projector.ID)
 	}
 	var l Task
 	mgrC.JSON("GET", "/manager/tasks/"+lunch.ID, nil, http.StatusOK, &l)
