@@ -437,6 +437,22 @@ func TestWorkflow(t *testing.T) {
 		}
 	})
 
+	t.Run("a manager reaches only the events they manage, even in their own company", func(t *testing.T) {
+		otherMgr, otherC := newPerson(t, env, admin, "manager", map[string]any{"company_ids": []string{co.ID}})
+		var ev2 Event
+		orgC.JSON("POST", "/organizer/events/", eventBody(co.ID, "meetup", 20, hour(24), hour(28), otherMgr.ID), http.StatusCreated, &ev2)
+		var tk Task
+		orgC.JSON("POST", "/organizer/events/"+ev2.ID+"/tasks/", taskBody("Next day", hour(24), hour(25), ""), http.StatusCreated, &tk)
+		otherC.JSON("GET", "/manager/tasks/"+tk.ID, nil, http.StatusOK, nil) // its own manager may
+		mgrC.Problem("GET", "/manager/events/"+ev2.ID, nil, http.StatusNotFound)
+		mgrC.Problem("GET", "/manager/events/"+ev2.ID+"/tasks/", nil, http.StatusNotFound)
+		mgrC.Problem("GET", "/manager/tasks/"+tk.ID, nil, http.StatusNotFound)
+		mgrC.Problem("PUT", "/manager/tasks/"+tk.ID, map[string]any{"version": tk.Version, "assignee_id": s1.ID}, http.StatusNotFound)
+		mgrC.Problem("GET", "/tasks/"+tk.ID+"/history", nil, http.StatusNotFound)
+		otherC.Problem("GET", "/manager/tasks/"+av.ID, nil, http.StatusNotFound)
+		unchanged(otherC, "/manager/tasks/"+tk.ID, tk)
+	})
+
 	t.Run("deleting a user leaves their open tasks unassigned", func(t *testing.T) {
 		admin.Do("DELETE", "/admin/users/"+s2.ID, nil).requireStatus(t, "DELETE /admin/users/{s2}", http.StatusNoContent)
 		admin.Problem("GET", "/admin/users/"+s2.ID, nil, http.StatusNotFound)
