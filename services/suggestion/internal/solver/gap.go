@@ -50,12 +50,14 @@ type GAPResult struct {
 var ErrInfeasible = errors.New("no feasible assignment found")
 
 // SolveGAP minimises a generalized assignment problem: a Lagrangian bound from relaxing the
-// capacities and a start from the Lagrangian costs; a short tabu search for an incumbent; the
-// stronger knapsack Lagrangian bound (assignment constraints relaxed, at most a quarter of the
-// budget), whose repaired packings compete as plans and which often proves optimality; then tabu
-// search over shift and swap moves with strategic oscillation (capacity excess is allowed at an
-// adaptive price so the search can cross infeasible regions) and path relinking between elite
-// plans on stagnation. It stops at the time limit, on ctx, or once the cost meets the bound.
+// capacities, whose repaired relaxed assignments (the Lagrangian heuristic) and priced greedy
+// construction give the start; a short tabu search for an incumbent; the stronger knapsack
+// Lagrangian bound (assignment constraints relaxed, at most an eighth of the budget), whose
+// repaired packings compete as plans and which often proves optimality; then tabu search over
+// shift and swap moves with strategic oscillation (capacity excess is allowed at an adaptive
+// price so the search can cross infeasible regions), an exact two-agent re-split of every new
+// best plan, and path relinking from the best plan toward other elite plans on stagnation. It
+// stops shortly before the time limit, on ctx, or once the cost meets the bound.
 func SolveGAP(ctx context.Context, inst gap.Instance, opt GAPOptions) (GAPResult, error) {
 	start := time.Now()
 	if opt.TimeLimit <= 0 {
