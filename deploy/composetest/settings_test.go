@@ -12,6 +12,44 @@ import (
 // too when the field is tagged shared).
 var configTag = regexp.MustCompile(`mapstructure:"([a-z0-9_]+)"`)
 
+// embedded finds a squashed libs/config struct in a Config line (`libconfig.Service
+// `mapstructure:",squash"“): its keys are the process's too.
+var embedded = regexp.MustCompile(`^\s*\w+\.(\w+)\s+` + "`" + `mapstructure:",squash"`)
+
+// libsConfigLines returns the field lines of struct name in libs/config (read as text like the
+// services' own config, so both readers apply the same tag rule).
+func libsConfigLines(t testing.TB, libsConfig, name string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(libsConfig, "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no libs/config package at %s: %v", libsConfig, err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(raw), "\n")
+		for i, line := range lines {
+			if strings.TrimSpace(line) != "type "+name+" struct {" {
+				continue
+			}
+			var body []string
+			for _, l := range lines[i+1:] {
+				if strings.TrimSpace(l) == "}" {
+					return body
+				}
+				body = append(body, l)
+			}
+		}
+	}
+	t.Fatalf("libs/config has no struct %s", name)
+	return nil
+}
+
 // settings returns the environment variables a process reads, from the Config struct in its
 // module's internal/config package (read as text: those packages are internal to their modules).
 func settings(t testing.TB, root, module, prefix string) map[string]bool {
@@ -29,7 +67,13 @@ func settings(t testing.TB, root, module, prefix string) map[string]bool {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, line := range strings.Split(string(raw), "\n") {
+		lines := strings.Split(string(raw), "\n")
+		for _, line := range lines {
+			if m := embedded.FindStringSubmatch(line); m != nil {
+				lines = append(lines, libsConfigLines(t, filepath.Join(root, "libs", "config"), m[1])...)
+			}
+		}
+		for _, line := range lines {
 			m := configTag.FindStringSubmatch(line)
 			if m == nil {
 				continue
@@ -82,5 +126,36 @@ func TestSettingsScanner(t *testing.T) {
 	}
 	if len(got) != 4 {
 		t.Errorf("found %v, want exactly 4 keys", got)
+	}
+}
+
+func TestSettingsScannerFollowsSquashedLibsStruct(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Join("svc", "internal", "config"), filepath.Join("libs", "config")} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := "package config\ntype Config struct {\n" +
+		"\tlibconfig.Service `mapstructure:\",squash\"`\n" +
+		"\tOwn string `mapstructure:\"own\"`\n}\n"
+	libs := "package config\n// Load reads `mapstructure:\"key\"` tags.\ntype Service struct {\n" +
+		"\tDatabaseURL string `mapstructure:\"database_url\" shared:\"true\"`\n}\n" +
+		"type Other struct {\n\tX string `mapstructure:\"other\"`\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "svc", "internal", "config", "config.go"), []byte(svc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "libs", "config", "service.go"), []byte(libs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := settings(t, dir, "svc", "SVC")
+	want := map[string]bool{"SVC_OWN": true, "SVC_DATABASE_URL": true, "DATABASE_URL": true, "SVC_CONFIG_FILE": true}
+	if len(got) != len(want) {
+		t.Fatalf("found %v, want %v", got, want)
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("%s not found in %v", k, got)
+		}
 	}
 }

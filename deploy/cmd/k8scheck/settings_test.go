@@ -15,6 +15,44 @@ import (
 
 var configTag = regexp.MustCompile(`mapstructure:"([a-z0-9_]+)"`)
 
+// embedded finds a squashed libs/config struct in a Config line (`libconfig.Service
+// `mapstructure:",squash"“): its keys are the process's too.
+var embedded = regexp.MustCompile(`^\s*\w+\.(\w+)\s+` + "`" + `mapstructure:",squash"`)
+
+// libsConfigLines returns the field lines of struct name in libs/config (read as text like the
+// services' own config, so both readers apply the same tag rule).
+func libsConfigLines(t testing.TB, libsConfig, name string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(libsConfig, "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no libs/config package at %s: %v", libsConfig, err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(raw), "\n")
+		for i, line := range lines {
+			if strings.TrimSpace(line) != "type "+name+" struct {" {
+				continue
+			}
+			var body []string
+			for _, l := range lines[i+1:] {
+				if strings.TrimSpace(l) == "}" {
+					return body
+				}
+				body = append(body, l)
+			}
+		}
+	}
+	t.Fatalf("libs/config has no struct %s", name)
+	return nil
+}
+
 // settings returns the environment variables a process reads, from the Config struct of its
 // module's internal/config package (read as text: it is internal to that module).
 func settings(t testing.TB, module, prefix string) map[string]bool {
@@ -32,7 +70,13 @@ func settings(t testing.TB, module, prefix string) map[string]bool {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, line := range strings.Split(string(raw), "\n") {
+		lines := strings.Split(string(raw), "\n")
+		for _, line := range lines {
+			if m := embedded.FindStringSubmatch(line); m != nil {
+				lines = append(lines, libsConfigLines(t, filepath.Join("..", "..", "..", "libs", "config"), m[1])...)
+			}
+		}
+		for _, line := range lines {
 			if m := configTag.FindStringSubmatch(line); m != nil {
 				key := strings.ToUpper(m[1])
 				env[prefix+"_"+key] = true

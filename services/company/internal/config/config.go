@@ -3,58 +3,21 @@ package config
 
 import (
 	"errors"
-	"fmt"
-	"net/url"
+
+	libconfig "github.com/eventai/eventai/libs/config"
 )
 
-// Config is every setting of the company process.
+// Config is every setting of the company process: the settings every service shares and the JWKS
+// its tokens are verified against.
 type Config struct {
-	HTTPAddr     string   `mapstructure:"http_addr"`
-	DatabaseURL  string   `mapstructure:"database_url" shared:"true" secret:"true"`
-	KafkaBrokers []string `mapstructure:"kafka_brokers" shared:"true"`
-	JWKSURL      string   `mapstructure:"jwks_url" shared:"true"`
-	JWTIssuer    string   `mapstructure:"jwt_issuer" shared:"true"`
-	JWTAudience  string   `mapstructure:"jwt_audience" shared:"true"`
-	OTLPEndpoint string   `mapstructure:"otel_exporter_otlp_endpoint" shared:"true"`
-	LogLevel     string   `mapstructure:"log_level" shared:"true"`
-	// MigrateOnly makes the process apply its migrations and exit 0 without serving (the
-	// Kubernetes migration Job sets it).
-	MigrateOnly bool `mapstructure:"migrate_only"`
+	libconfig.Service `mapstructure:",squash"`
+	libconfig.JWKS    `mapstructure:",squash"`
 }
 
 // Default is the configuration of a local run.
 func Default() Config {
-	return Config{
-		HTTPAddr:     ":8102",
-		DatabaseURL:  "postgres://postgres@127.0.0.1:5432/eventai?sslmode=disable",
-		KafkaBrokers: []string{"127.0.0.1:9092"},
-		JWKSURL:      "http://127.0.0.1:8101/.well-known/jwks.json",
-		JWTIssuer:    "eventai-identity",
-		JWTAudience:  "eventai",
-		LogLevel:     "info",
-	}
+	return Config{Service: libconfig.DefaultService(":8102"), JWKS: libconfig.DefaultJWKS()}
 }
-
-// Observability returns the log level and the OTLP endpoint for libs/process.
-func (c Config) Observability() (logLevel, otlpEndpoint string) { return c.LogLevel, c.OTLPEndpoint }
 
 // Validate reports every setting that cannot work.
-func (c Config) Validate() error {
-	var errs []error
-	if c.HTTPAddr == "" {
-		errs = append(errs, errors.New("http_addr is empty"))
-	}
-	if _, err := url.Parse(c.DatabaseURL); err != nil || c.DatabaseURL == "" {
-		errs = append(errs, errors.New("database_url is not a URL"))
-	}
-	if len(c.KafkaBrokers) == 0 {
-		errs = append(errs, errors.New("kafka_brokers is empty"))
-	}
-	if u, err := url.Parse(c.JWKSURL); err != nil || u.Scheme == "" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("jwks_url %q is not an absolute URL", c.JWKSURL))
-	}
-	if c.JWTIssuer == "" || c.JWTAudience == "" {
-		errs = append(errs, errors.New("jwt_issuer and jwt_audience are required"))
-	}
-	return errors.Join(errs...)
-}
+func (c Config) Validate() error { return errors.Join(c.Service.Validate(), c.JWKS.Validate()) }

@@ -5,22 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"net/url"
 	"time"
+
+	libconfig "github.com/eventai/eventai/libs/config"
 )
 
 // Config is every setting of the identity process.
 type Config struct {
-	HTTPAddr     string   `mapstructure:"http_addr"`
-	DatabaseURL  string   `mapstructure:"database_url" shared:"true" secret:"true"`
-	KafkaBrokers []string `mapstructure:"kafka_brokers" shared:"true"`
-	JWTIssuer    string   `mapstructure:"jwt_issuer" shared:"true"`
-	JWTAudience  string   `mapstructure:"jwt_audience" shared:"true"`
-	OTLPEndpoint string   `mapstructure:"otel_exporter_otlp_endpoint" shared:"true"`
-	LogLevel     string   `mapstructure:"log_level" shared:"true"`
-	// MigrateOnly makes the process apply its migrations and exit 0 without serving (the
-	// Kubernetes migration Job sets it).
-	MigrateOnly bool `mapstructure:"migrate_only"`
+	libconfig.Service `mapstructure:",squash"`
 	// SigningKeyFile is a PEM PKCS#8 Ed25519 key; empty: keys live in the signing_keys table.
 	SigningKeyFile string `mapstructure:"signing_key_file"`
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed (the gateway).
@@ -38,12 +30,7 @@ type Config struct {
 // Default is the configuration of a local run.
 func Default() Config {
 	return Config{
-		HTTPAddr:        ":8101",
-		DatabaseURL:     "postgres://postgres@127.0.0.1:5432/eventai?sslmode=disable",
-		KafkaBrokers:    []string{"127.0.0.1:9092"},
-		JWTIssuer:       "eventai-identity",
-		JWTAudience:     "eventai",
-		LogLevel:        "info",
+		Service:         libconfig.DefaultService(":8101"),
 		TrustedProxies:  []string{"127.0.0.0/8", "::1/128"},
 		HashConcurrency: 2,
 		AccessTTL:       15 * time.Minute,
@@ -56,24 +43,9 @@ func (c Config) Bootstrap() bool {
 	return c.AdminUsername != "" || c.AdminEmail != "" || c.AdminPassword != ""
 }
 
-// Observability returns the log level and the OTLP endpoint for libs/process.
-func (c Config) Observability() (logLevel, otlpEndpoint string) { return c.LogLevel, c.OTLPEndpoint }
-
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
-	var errs []error
-	if c.HTTPAddr == "" {
-		errs = append(errs, errors.New("http_addr is empty"))
-	}
-	if _, err := url.Parse(c.DatabaseURL); err != nil || c.DatabaseURL == "" {
-		errs = append(errs, errors.New("database_url is not a URL"))
-	}
-	if len(c.KafkaBrokers) == 0 {
-		errs = append(errs, errors.New("kafka_brokers is empty"))
-	}
-	if c.JWTIssuer == "" || c.JWTAudience == "" {
-		errs = append(errs, errors.New("jwt_issuer and jwt_audience are required"))
-	}
+	errs := []error{c.Service.Validate()}
 	for _, p := range c.TrustedProxies {
 		if _, err := netip.ParsePrefix(p); err != nil {
 			errs = append(errs, fmt.Errorf("trusted_proxies: %q is not a CIDR", p))
