@@ -3,7 +3,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,14 +10,13 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/eventai/eventai/libs/assembly"
 	"github.com/eventai/eventai/libs/auth"
 	"github.com/eventai/eventai/libs/consumer"
 	"github.com/eventai/eventai/libs/httpx"
-	"github.com/eventai/eventai/libs/kafkax"
-	"github.com/eventai/eventai/libs/outbox"
-	"github.com/eventai/eventai/libs/pg"
 	"github.com/eventai/eventai/libs/process"
 	"github.com/eventai/eventai/services/identity/internal/app"
 	"github.com/eventai/eventai/services/identity/internal/config"
@@ -42,32 +40,33 @@ func main() {
 	}
 }
 
+// spec is what identity brings to the shared assembly: it publishes users and consumes
+// company.created to add a new company to its creator's memberships.
+func spec(log *slog.Logger) assembly.Spec {
+	return assembly.Spec{
+		Name:       service,
+		Migrations: migrations.FS,
+		Produces:   domain.TopicUsers,
+		Consumes:   []string{domain.TopicCompanies},
+		Handler: func(pool *pgxpool.Pool) consumer.Handler {
+			return events.NewHandler(store.New(pool), log).Handle
+		},
+	}
+}
+
 // run migrates the schema, then returns (IDENTITY_MIGRATE_ONLY, the migration Job) or serves HTTP,
 // the outbox relay and the company consumer until ctx ends.
 func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	pool, err := pg.Connect(ctx, cfg.DatabaseURL, service)
-	if err != nil {
-		return fmt.Errorf("connect postgres: %w", err)
-	}
-	defer pool.Close()
-	if err := pg.Migrate(ctx, pool, service, migrations.FS); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if err := outbox.CreateTable(ctx, pool); err != nil {
-		return fmt.Errorf("create outbox table: %w", err)
-	}
-	if err := consumer.CreateTable(ctx, pool); err != nil {
-		return fmt.Errorf("create inbox table: %w", err)
-	}
 	if cfg.MigrateOnly {
-		log.InfoContext(ctx, "migrated; exiting without serving", "schema", service)
-		return nil
+		return assembly.Migrate(ctx, cfg.Service, log, spec(log))
 	}
-	if err := kafkax.EnsureTopics(ctx, cfg.KafkaBrokers, domain.TopicUsers, domain.TopicCompanies); err != nil {
-		return fmt.Errorf("ensure topics: %w", err)
+	p, err := assembly.Open(ctx, cfg.Service, log, spec(log))
+	if err != nil {
+		return err
 	}
+	defer p.Close()
 
-	st := store.New(pool)
+	st := store.New(p.Pool)
 	keys, err := app.LoadKeys(ctx, st, cfg.SigningKeyFile, cfg.JWTIssuer, cfg.JWTAudience)
 	if err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
@@ -80,22 +79,15 @@ func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("trusted proxies: %w", err)
 	}
-
-	reg := httpx.NewRegistry()
-	writer := kafkax.NewWriter(cfg.KafkaBrokers)
-	defer writer.Close()
-	relay := outbox.NewRelay(pool, writer, log, reg)
-	cons := consumer.New(consumer.Config{Brokers: cfg.KafkaBrokers, Group: service, Topics: []string{domain.TopicCompanies}},
-		pool, events.NewHandler(st, log).Handle, log, reg)
+	// Identity signs the tokens, so it verifies them against its own keys rather than a JWKS URL.
 	verifier := auth.NewVerifierWithSource(keys.Source, cfg.JWTIssuer, cfg.JWTAudience)
 
 	opt := app.DefaultOptions()
 	opt.AccessTTL, opt.RefreshTTL = cfg.AccessTTL, cfg.RefreshTTL
-	a := app.New(st, hasher, keys.Signer, verifier, relay, cons, log, opt)
+	a := app.New(st, hasher, keys.Signer, verifier, p.Relay, p.Consumer, log, opt)
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return relay.Run(gctx) })
-	g.Go(func() error { return cons.Run(gctx) })
+	g.Go(func() error { return p.Background(gctx) })
 
 	if cfg.Bootstrap() {
 		// A refused bootstrap (say, the name belongs to a staff account) is logged, not fatal:
@@ -108,19 +100,12 @@ func run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}
 
-	mux := http.NewServeMux()
-	httpx.Ops(mux, reg, map[string]httpx.Check{
-		"postgres":   pool.Ping,
-		"migrations": st.MigrationsApplied,
-		"kafka":      cons.Ready,
+	ready := p.Ready()
+	ready["migrations"] = st.MigrationsApplied
+	h := assembly.Routes(service, log, p.Registry, ready, func(mux *http.ServeMux) {
+		transport.Register(mux, a, keys.Source, auth.Middleware(verifier), ips, log)
 	})
-	transport.Register(mux, a, keys.Source, auth.Middleware(verifier), ips, log)
-	srv := httpx.NewServer(cfg.HTTPAddr, httpx.StripSlash(httpx.Middleware(service, log, reg, mux)), log)
+	srv := httpx.NewServer(cfg.HTTPAddr, h, log)
 	g.Go(func() error { return srv.Run(gctx) })
-
-	err = g.Wait()
-	if errors.Is(err, context.Canceled) {
-		err = nil
-	}
-	return err
+	return assembly.IgnoreCanceled(g.Wait())
 }

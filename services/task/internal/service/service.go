@@ -4,23 +4,16 @@ package service
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/segmentio/kafka-go"
-	"golang.org/x/sync/errgroup"
 
+	"github.com/eventai/eventai/libs/assembly"
 	"github.com/eventai/eventai/libs/auth"
 	"github.com/eventai/eventai/libs/consumer"
 	"github.com/eventai/eventai/libs/httpx"
-	"github.com/eventai/eventai/libs/kafkax"
-	"github.com/eventai/eventai/libs/outbox"
-	"github.com/eventai/eventai/libs/pg"
 	"github.com/eventai/eventai/services/task/internal/app"
 	"github.com/eventai/eventai/services/task/internal/config"
 	"github.com/eventai/eventai/services/task/internal/events"
@@ -32,130 +25,75 @@ import (
 // Name is the service name: its schema, consumer group and log/metric label.
 const Name = "task"
 
+// spec is what the task service brings to the shared assembly: it publishes tasks and keeps read
+// models of users, companies, events and suggestions (whose proposed tasks it creates).
+func spec(log *slog.Logger) assembly.Spec {
+	return assembly.Spec{
+		Name:       Name,
+		Migrations: migrations.FS,
+		Produces:   store.Topic,
+		Consumes:   events.Topics,
+		Handler:    func(*pgxpool.Pool) consumer.Handler { return events.NewHandler(log).Handle },
+	}
+}
+
 // Service is a wired task service.
 type Service struct {
-	cfg      config.Config
-	log      *slog.Logger
-	pool     *pgxpool.Pool
-	writer   *kafka.Writer
-	relay    *outbox.Relay
-	consumer *consumer.Consumer
-	handler  http.Handler
+	cfg     config.Config
+	parts   *assembly.Parts
+	handler http.Handler
 }
 
 // New connects to Postgres (migrating the schema) and Kafka (creating the topics) and builds the
 // HTTP handler. Close releases what it opened.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Service, error) {
-	pool, err := pg.Connect(ctx, cfg.DatabaseURL, Name)
+	p, err := assembly.Open(ctx, cfg.Service, log, spec(log))
 	if err != nil {
-		return nil, fmt.Errorf("connect postgres: %w", err)
-	}
-	s := &Service{cfg: cfg, log: log, pool: pool}
-	if err := s.setup(ctx); err != nil {
-		pool.Close()
 		return nil, err
 	}
-	return s, nil
+	verifier := assembly.NewVerifier(cfg.Service, cfg.JWKS)
+	a := app.New(store.New(p.Pool), p.Relay, p.Consumer, log)
+	h := Handler(a, auth.Middleware(verifier), log, p.Registry, p.Ready())
+	return &Service{cfg: cfg, parts: p, handler: h}, nil
 }
 
 // Migrate is the whole work of a migration Job (MIGRATE_ONLY): connect, Prepare, close. It
 // touches neither Kafka nor HTTP, so it can run before the rest of the system is up.
 func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	pool, err := pg.Connect(ctx, cfg.DatabaseURL, Name)
-	if err != nil {
-		return fmt.Errorf("connect postgres: %w", err)
-	}
-	defer pool.Close()
-	if err := Prepare(ctx, pool); err != nil {
-		return err
-	}
-	log.InfoContext(ctx, "migrated; exiting without serving", "schema", Name)
-	return nil
+	return assembly.Migrate(ctx, cfg.Service, log, spec(log))
 }
 
 // Prepare migrates the schema and creates the outbox and inbox tables (also used by tools that
 // seed a database without running the service).
 func Prepare(ctx context.Context, pool *pgxpool.Pool) error {
-	if err := pg.Migrate(ctx, pool, Name, migrations.FS); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if err := outbox.CreateTable(ctx, pool); err != nil {
-		return fmt.Errorf("create outbox table: %w", err)
-	}
-	if err := consumer.CreateTable(ctx, pool); err != nil {
-		return fmt.Errorf("create inbox table: %w", err)
-	}
-	return nil
-}
-
-func (s *Service) setup(ctx context.Context) error {
-	if err := Prepare(ctx, s.pool); err != nil {
-		return err
-	}
-	if err := kafkax.EnsureTopics(ctx, s.cfg.KafkaBrokers, append([]string{store.Topic}, events.Topics...)...); err != nil {
-		return fmt.Errorf("ensure topics: %w", err)
-	}
-	reg := httpx.NewRegistry()
-	s.writer = kafkax.NewWriter(s.cfg.KafkaBrokers)
-	s.relay = outbox.NewRelay(s.pool, s.writer, s.log, reg)
-	s.consumer = consumer.New(consumer.Config{Brokers: s.cfg.KafkaBrokers, Group: Name, Topics: events.Topics},
-		s.pool, events.NewHandler(s.log).Handle, s.log, reg)
-	verifier := auth.NewVerifier(s.cfg.JWKSURL, s.cfg.JWTIssuer, s.cfg.JWTAudience, &http.Client{Timeout: 5 * time.Second})
-	a := app.New(store.New(s.pool), s.relay, s.consumer, s.log)
-	s.handler = Handler(a, auth.Middleware(verifier), s.log, reg, map[string]httpx.Check{"postgres": s.pool.Ping, "kafka": s.consumer.Ready})
-	return nil
+	return assembly.Prepare(ctx, pool, assembly.Spec{Name: Name, Migrations: migrations.FS})
 }
 
 // Handler builds the HTTP surface: the task routes behind authn, the ops endpoints, a 404
 // problem for everything else, and the shared middleware around the mux (so that the route
 // label of the metrics is the matched pattern).
 func Handler(a *app.App, authn func(http.Handler) http.Handler, log *slog.Logger, reg *prometheus.Registry, ready map[string]httpx.Check) http.Handler {
-	mux := http.NewServeMux()
-	httpx.Ops(mux, reg, ready)
-	transport.Register(mux, a, authn, log)
-	mux.Handle("/", httpx.NotFound())
-	return httpx.Middleware(Name, log, reg, httpx.StripSlash(mux))
+	return assembly.Routes(Name, log, reg, ready, func(mux *http.ServeMux) { transport.Register(mux, a, authn, log) })
 }
 
 // Handler is the service's HTTP surface (routes and ops endpoints).
 func (s *Service) Handler() http.Handler { return s.handler }
 
 // Background runs the outbox relay and the consumer until ctx ends.
-func (s *Service) Background(ctx context.Context) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.relay.Run(gctx) })
-	g.Go(func() error { return s.consumer.Run(gctx) })
-	return ignoreCanceled(g.Wait())
-}
+func (s *Service) Background(ctx context.Context) error { return s.parts.Background(ctx) }
 
 // Run serves HTTP on the configured address and runs the background work until ctx ends, then
 // drains in-flight requests.
 func (s *Service) Run(ctx context.Context) error {
-	srv := httpx.NewServer(s.cfg.HTTPAddr, s.handler, s.log)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.Background(gctx) })
-	g.Go(func() error { return srv.Run(gctx) })
-	return ignoreCanceled(g.Wait())
+	return s.parts.Serve(ctx, s.cfg.HTTPAddr, s.handler)
 }
 
 // Close releases the Kafka writer and the Postgres pool.
-func (s *Service) Close() {
-	if err := s.writer.Close(); err != nil {
-		s.log.Warn("close kafka writer", "err", err)
-	}
-	s.pool.Close()
-}
-
-func ignoreCanceled(err error) error {
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
-}
+func (s *Service) Close() { s.parts.Close() }
 
 // WaitCaughtUp waits until the consumer has applied everything published so far (tests and
 // tools use it to line up with the topics).
-func (s *Service) WaitCaughtUp(ctx context.Context) error { return s.consumer.WaitCaughtUp(ctx) }
+func (s *Service) WaitCaughtUp(ctx context.Context) error { return s.parts.Consumer.WaitCaughtUp(ctx) }
 
 // Pool is the service's Postgres pool (tests inspect the rows with it).
-func (s *Service) Pool() *pgxpool.Pool { return s.pool }
+func (s *Service) Pool() *pgxpool.Pool { return s.parts.Pool }
