@@ -1,14 +1,8 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/ed25519"
-	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -18,11 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventai/eventai/libs/auth"
-	"github.com/eventai/eventai/libs/envelope"
-	"github.com/eventai/eventai/libs/kafkax"
 	"github.com/eventai/eventai/libs/kafkax/kafkatest"
 	"github.com/eventai/eventai/libs/pg"
 	"github.com/eventai/eventai/libs/pg/pgtest"
+	"github.com/eventai/eventai/libs/servicetest"
 	"github.com/eventai/eventai/services/company/internal/config"
 	"github.com/eventai/eventai/services/company/internal/service"
 )
@@ -33,7 +26,7 @@ type env struct {
 	t       testing.TB
 	url     string
 	brokers []string
-	signer  *auth.Signer
+	issuer  *servicetest.Issuer
 	pool    *pgxpool.Pool
 	writer  *kafka.Writer
 }
@@ -43,38 +36,18 @@ func newEnv(t testing.TB) *env {
 	ctx := context.Background()
 	dbURL := pgtest.NewDatabase(t)
 	brokers := kafkatest.Start(t)
-
-	pub, priv, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	kid := auth.KeyID(pub)
 	cfg := config.Default()
-	signer, err := auth.NewSigner(priv, kid, cfg.JWTIssuer, cfg.JWTAudience)
-	require.NoError(t, err)
-	jwks := httptest.NewServer(auth.JWKSHandler(func(*http.Request) (auth.JWKS, error) {
-		return auth.JWKS{Keys: []auth.JWK{auth.PublicJWK(pub, kid)}}, nil
-	}))
-	t.Cleanup(jwks.Close)
-
-	cfg.DatabaseURL, cfg.KafkaBrokers, cfg.JWKSURL = dbURL, brokers, jwks.URL
+	iss := servicetest.NewIssuer(t, cfg.JWTIssuer, cfg.JWTAudience)
+	cfg.DatabaseURL, cfg.KafkaBrokers, cfg.JWKSURL = dbURL, brokers, iss.JWKSURL
 	svc, err := service.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- svc.Background(runCtx) }()
-	srv := httptest.NewServer(svc.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		require.NoError(t, <-done)
-		svc.Close()
-	})
+	url, _ := servicetest.Serve(t, svc)
 
 	pool, err := pg.Connect(ctx, dbURL, service.Name)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	w := kafkax.NewWriter(brokers)
-	t.Cleanup(func() { _ = w.Close() })
-	return &env{t: t, url: srv.URL, brokers: brokers, signer: signer, pool: pool, writer: w}
+	w := servicetest.NewWriter(t, brokers)
+	return &env{t: t, url: url, brokers: brokers, issuer: iss, pool: pool, writer: w}
 }
 
 // user is a signed-in caller.
@@ -87,62 +60,22 @@ type user struct {
 func (e *env) login(role string) user {
 	e.t.Helper()
 	id := uuid.New()
-	tok, _, err := e.signer.Issue(auth.TypeAccess, auth.Principal{UserID: id, Role: role, Username: role + "-" + id.String()[:8]}, 15*time.Minute)
-	require.NoError(e.t, err)
+	tok := e.issuer.Token(e.t, auth.Principal{UserID: id, Role: role, Username: role + "-" + id.String()[:8]}, 15*time.Minute)
 	return user{ID: id, Role: role, Token: tok}
 }
 
 // response is a decoded answer.
-type response struct {
-	Status int
-	Header http.Header
-	Body   map[string]any
-	Raw    []byte
-}
+type response = servicetest.Response
 
 func (e *env) do(u user, method, path string, body any, headers ...string) response {
 	e.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	default:
-		raw, err := json.Marshal(b)
-		require.NoError(e.t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	require.NoError(e.t, err)
-	if u.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+u.Token)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(e.t, err)
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	require.NoError(e.t, err)
-	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
-	if len(raw) > 0 && raw[0] == '{' {
-		require.NoError(e.t, json.Unmarshal(raw, &out.Body), string(raw))
-	}
-	return out
+	return servicetest.Do(e.t, e.url, u.Token, method, path, body, headers...)
 }
 
 // publishUser puts a user snapshot on identity.users.v1 as the identity service would.
 func (e *env) publishUser(typ string, data map[string]any) {
 	e.t.Helper()
-	env, err := envelope.New("identity", typ, data["id"].(string), data)
-	require.NoError(e.t, err)
-	raw, err := env.Encode()
-	require.NoError(e.t, err)
-	require.NoError(e.t, e.writer.WriteMessages(context.Background(), kafka.Message{Topic: "identity.users.v1", Key: []byte(data["id"].(string)), Value: raw}))
+	servicetest.Publish(e.t, e.writer, "identity.users.v1", "identity", typ, data["id"].(string), data)
 }
 
 func (e *env) count(sql string, args ...any) int {

@@ -1,15 +1,11 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -19,10 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventai/eventai/libs/auth"
-	"github.com/eventai/eventai/libs/envelope"
-	"github.com/eventai/eventai/libs/kafkax"
 	"github.com/eventai/eventai/libs/kafkax/kafkatest"
 	"github.com/eventai/eventai/libs/pg/pgtest"
+	"github.com/eventai/eventai/libs/servicetest"
 	"github.com/eventai/eventai/services/task/internal/config"
 	"github.com/eventai/eventai/services/task/internal/events"
 	"github.com/eventai/eventai/services/task/internal/service"
@@ -35,7 +30,7 @@ type harness struct {
 	url     string
 	pool    *pgxpool.Pool
 	svc     *service.Service
-	signer  *auth.Signer
+	issuer  *servicetest.Issuer
 	writer  *kafka.Writer
 	brokers []string
 }
@@ -44,35 +39,15 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	brokers := kafkatest.Start(t)
-
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	require.NoError(t, err)
-	pub := priv.Public().(ed25519.PublicKey)
-	signer, err := auth.NewSigner(priv, auth.KeyID(pub), "eventai-identity", "eventai")
-	require.NoError(t, err)
-	jwks := httptest.NewServer(auth.JWKSHandler(func(*http.Request) (auth.JWKS, error) {
-		return auth.JWKS{Keys: []auth.JWK{auth.PublicJWK(pub, signer.KeyID())}}, nil
-	}))
-	t.Cleanup(jwks.Close)
-
 	cfg := config.Default()
-	cfg.DatabaseURL, cfg.KafkaBrokers, cfg.JWKSURL = dbURL, brokers, jwks.URL
+	iss := servicetest.NewIssuer(t, cfg.JWTIssuer, cfg.JWTAudience)
+	cfg.DatabaseURL, cfg.KafkaBrokers, cfg.JWKSURL = dbURL, brokers, iss.JWKSURL
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := service.New(ctx, cfg, log)
+	svc, err := service.New(context.Background(), cfg, log)
 	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- svc.Background(ctx) }()
-	srv := httptest.NewServer(svc.Handler())
-	w := kafkax.NewWriter(brokers)
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		<-done
-		_ = w.Close()
-		svc.Close()
-	})
-	h := &harness{t: t, url: srv.URL, pool: svc.Pool(), svc: svc, signer: signer, writer: w, brokers: brokers}
+	url, _ := servicetest.Serve(t, svc)
+	w := servicetest.NewWriter(t, brokers)
+	h := &harness{t: t, url: url, pool: svc.Pool(), svc: svc, issuer: iss, writer: w, brokers: brokers}
 	// One message per consumed topic, then a wait: the consumer has joined its group and reads
 	// every topic before a test starts (its first join can take longer than a request's wait).
 	for _, topic := range events.Topics {
@@ -92,18 +67,12 @@ func (h *harness) caughtUp() {
 
 func (h *harness) publish(topic string, key uuid.UUID, typ string, data any) {
 	h.t.Helper()
-	env, err := envelope.New("test", typ, key.String(), data)
-	require.NoError(h.t, err)
-	b, err := env.Encode()
-	require.NoError(h.t, err)
-	require.NoError(h.t, h.writer.WriteMessages(context.Background(), kafka.Message{Topic: topic, Key: []byte(key.String()), Value: b}))
+	servicetest.Publish(h.t, h.writer, topic, "test", typ, key.String(), data)
 }
 
 func (h *harness) token(role string, id uuid.UUID) string {
 	h.t.Helper()
-	raw, _, err := h.signer.Issue(auth.TypeAccess, auth.Principal{UserID: id, Role: role, Username: role}, time.Hour)
-	require.NoError(h.t, err)
-	return raw
+	return h.issuer.Token(h.t, auth.Principal{UserID: id, Role: role, Username: role}, time.Hour)
 }
 
 type resp struct {
@@ -121,30 +90,8 @@ func (r resp) json(t *testing.T) map[string]any {
 
 func (h *harness) do(method, path, token string, body any) resp {
 	h.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewBufferString(b)
-	default:
-		raw, err := json.Marshal(b)
-		require.NoError(h.t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, h.url+path, rd)
-	require.NoError(h.t, err)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(h.t, err)
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	require.NoError(h.t, err)
-	return resp{status: res.StatusCode, header: res.Header, body: raw}
+	r := servicetest.Do(h.t, h.url, token, method, path, body)
+	return resp{status: r.Status, header: r.Header, body: r.Raw}
 }
 
 // world is one company with its people and an event, known to the service through the topics
