@@ -156,9 +156,14 @@ func EnsurePostgres(ctx context.Context, cfg PGConfig) (*Postgres, error) {
 	if err := p.prepareFile(logPath); err != nil {
 		return nil, err
 	}
+	// pg_ctl appends to the log: on failure show only what this start wrote.
+	var logStart int64
+	if st, err := os.Stat(logPath); err == nil {
+		logStart = st.Size()
+	}
 	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k '%s'", cfg.Port, p.sockDir())
 	if out, err := p.pgCmd(ctx, "pg_ctl", "-D", p.dataDir(), "-l", logPath, "-w", "-t", "60", "-o", opts, "start"); err != nil {
-		return nil, fmt.Errorf("pg_ctl start: %w\n%s\n%s", err, out, TailFile(logPath, 20))
+		return nil, fmt.Errorf("pg_ctl start: %w\n%s\n%s", err, out, TailFileFrom(logPath, logStart, 20))
 	}
 	p.started = true
 	cfg.Out.Printf("devrun     | PostgreSQL started on 127.0.0.1:%d (data in %s)", cfg.Port, p.dataDir())

@@ -22,6 +22,9 @@ import (
 type Process struct {
 	Name    string
 	LogPath string
+	// LogStart is the log file's size when this process started: the log is
+	// appended across runs, and a failure must show only this run's lines.
+	LogStart int64
 
 	cmd     *exec.Cmd
 	logFile *os.File
@@ -37,7 +40,8 @@ type ProcessSpec struct {
 	Args []string
 	Env  []string
 	Dir  string
-	// LogDir receives <Name>.log (appended, so a second run keeps the first's lines).
+	// LogDir receives <Name>.log (appended, so a second run keeps the first's
+	// lines; Process.Tail shows only the lines of this run).
 	LogDir string
 	// Out receives every output line prefixed with the name; nil means log file only.
 	Out *SyncWriter
@@ -81,6 +85,11 @@ func StartProcess(spec ProcessSpec) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", logPath, err)
 	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat log %s: %w", logPath, err)
+	}
 	cmd := exec.Command(spec.Path, spec.Args...)
 	cmd.Env = spec.Env
 	cmd.Dir = spec.Dir
@@ -99,7 +108,7 @@ func StartProcess(spec ProcessSpec) (*Process, error) {
 		f.Close()
 		return nil, fmt.Errorf("start %s (%s): %w", spec.Name, spec.Path, err)
 	}
-	p := &Process{Name: spec.Name, LogPath: logPath, cmd: cmd, logFile: f, done: make(chan struct{})}
+	p := &Process{Name: spec.Name, LogPath: logPath, LogStart: st.Size(), cmd: cmd, logFile: f, done: make(chan struct{})}
 	var fileMu sync.Mutex
 	for _, r := range []io.Reader{stdout, stderr} {
 		p.copied.Add(1)
@@ -168,16 +177,28 @@ func (p *Process) Stop(grace time.Duration) (killed bool) {
 	return true
 }
 
-// Tail returns the last n lines of the process's log file.
-func (p *Process) Tail(n int) string { return TailFile(p.LogPath, n) }
+// Tail returns the last n lines this process wrote to its log file (not
+// those of earlier runs appended to the same file).
+func (p *Process) Tail(n int) string { return TailFileFrom(p.LogPath, p.LogStart, n) }
 
 // TailFile returns the last n lines of a file (empty when unreadable).
-func TailFile(path string, n int) string {
+func TailFile(path string, n int) string { return TailFileFrom(path, 0, n) }
+
+// TailFileFrom returns the last n lines of a file after byte offset from
+// (empty when unreadable). A file shorter than from (truncated or replaced
+// since) is read whole.
+func TailFileFrom(path string, from int64, n int) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}
+	if from > 0 && from <= int64(len(data)) {
+		data = data[from:]
+	}
 	data = bytes.TrimRight(data, "\n")
+	if len(data) == 0 {
+		return ""
+	}
 	lines := bytes.Split(data, []byte("\n"))
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
@@ -219,11 +240,19 @@ func WaitTCP(ctx context.Context, p *Process, addr string) error {
 	})
 }
 
+// lastLines introduces the tail of this run's log, or says there is none.
+func (p *Process) lastLines(n int) string {
+	if tail := p.Tail(n); tail != "" {
+		return fmt.Sprintf("last lines of this run in %s:\n%s", p.LogPath, tail)
+	}
+	return fmt.Sprintf("it wrote nothing to %s in this run", p.LogPath)
+}
+
 func waitFor(ctx context.Context, p *Process, what string, probe func(context.Context) error) error {
 	var last error
 	for {
 		if done, werr := p.Exited(); done {
-			return fmt.Errorf("%s exited before ready (%v); last log lines:\n%s", p.Name, werr, p.Tail(30))
+			return fmt.Errorf("%s exited before ready (%v); %s", p.Name, werr, p.lastLines(30))
 		}
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		last = probe(pctx)
@@ -234,7 +263,7 @@ func waitFor(ctx context.Context, p *Process, what string, probe func(context.Co
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("%s not ready (%s: %v); last log lines:\n%s", p.Name, what, last, p.Tail(30))
+				return fmt.Errorf("%s not ready (%s: %v); %s", p.Name, what, last, p.lastLines(30))
 			}
 			return fmt.Errorf("wait for %s: %w", p.Name, ctx.Err())
 		case <-p.done:

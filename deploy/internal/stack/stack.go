@@ -96,13 +96,30 @@ type Stack struct {
 	brokers string
 }
 
+// Listeners are the components of cfg that will listen on a port of
+// cfg.Ports: all of them but the embedded broker when KafkaBrokers is set.
+func (c Config) Listeners() []Component {
+	var out []Component
+	for _, comp := range c.Components {
+		if comp.Name == Broker.Name && c.KafkaBrokers != "" {
+			continue
+		}
+		out = append(out, comp)
+	}
+	return out
+}
+
 // LogDir is where the processes' logs go.
 func (c Config) LogDir() string { return filepath.Join(c.DataDir, "logs") }
 
 // Start starts the broker (unless KafkaBrokers is set), then the services in
-// parallel, then the gateway, each waited for until ready. On error it stops
-// whatever it started.
+// parallel, then the gateway, each waited for until ready. It first checks
+// that every port is free and starts nothing when one is not. On error it
+// stops whatever it started.
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	if err := CheckPorts(cfg.Ports, cfg.Listeners(), cfg.GatewayHost); err != nil {
+		return nil, err
+	}
 	if cfg.ReadyTimeout == 0 {
 		cfg.ReadyTimeout = 90 * time.Second
 	}
@@ -256,12 +273,8 @@ func Environment(cfg Config, brokers string, c Component) []string {
 		"KAFKA_BROKERS="+brokers,
 		"JWKS_URL="+loopback(cfg.Ports.Identity)+"/.well-known/jwks.json",
 	)
-	host := "127.0.0.1"
-	if c.Name == Gateway.Name {
-		host = cfg.GatewayHost
-	}
 	if c.EnvPrefix != "" {
-		env = append(env, c.EnvPrefix+"_HTTP_ADDR="+net.JoinHostPort(host, strconv.Itoa(cfg.Ports.Of(c.Name))))
+		env = append(env, c.EnvPrefix+"_HTTP_ADDR="+ListenAddr(c, cfg.Ports.Of(c.Name), cfg.GatewayHost))
 	}
 	// Upstreams of the gateway and internal URLs between services
 	// (<SVC>_<OTHER>_URL), all on this stack's ports.

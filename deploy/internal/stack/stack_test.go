@@ -51,6 +51,12 @@ func helperServer(stubborn bool) {
 
 func startHelper(t *testing.T, role string, out *SyncWriter) (*Process, int) {
 	t.Helper()
+	return startHelperIn(t, role, out, t.TempDir())
+}
+
+// startHelperIn starts a helper whose log goes to logDir/helper.log.
+func startHelperIn(t *testing.T, role string, out *SyncWriter, logDir string) (*Process, int) {
+	t.Helper()
 	port, err := FreePort()
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +65,7 @@ func startHelper(t *testing.T, role string, out *SyncWriter) (*Process, int) {
 		Name:   "helper",
 		Path:   os.Args[0],
 		Env:    append(os.Environ(), "STACK_HELPER="+role, fmt.Sprintf("STACK_HELPER_ADDR=127.0.0.1:%d", port)),
-		LogDir: t.TempDir(),
+		LogDir: logDir,
 		Out:    out,
 	})
 	if err != nil {
@@ -119,6 +125,63 @@ func TestWaitReportsCrashWithLogTail(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "exited before ready") || !strings.Contains(err.Error(), "fatal: cannot open the database") {
 		t.Fatalf("error does not explain the crash: %v", err)
+	}
+}
+
+// A crash report shows the lines of this run only, although the log file
+// is appended to and still holds the previous run's lines.
+func TestWaitReportsOnlyThisRunsLines(t *testing.T) {
+	logDir := t.TempDir()
+	old := "previous run: listen :8000: address already in use\n"
+	if err := os.WriteFile(filepath.Join(logDir, "helper.log"), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, port := startHelperIn(t, "crash", nil, logDir)
+	if p.LogStart != int64(len(old)) {
+		t.Fatalf("LogStart = %d, want the old file's size %d", p.LogStart, len(old))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := WaitHTTP(ctx, p, fmt.Sprintf("http://127.0.0.1:%d/readyz", port))
+	if err == nil {
+		t.Fatal("WaitHTTP succeeded for a crashed process")
+	}
+	if !strings.Contains(err.Error(), "fatal: cannot open the database") || !strings.Contains(err.Error(), "starting") {
+		t.Fatalf("error lacks this run's lines: %v", err)
+	}
+	if strings.Contains(err.Error(), "previous run") {
+		t.Fatalf("error shows the previous run's lines: %v", err)
+	}
+	// The file itself keeps both runs.
+	data, rerr := os.ReadFile(p.LogPath)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if !strings.HasPrefix(string(data), old) || !strings.Contains(string(data), "fatal: cannot open the database\n") {
+		t.Fatalf("log file = %q, want the old run then this one", data)
+	}
+}
+
+func TestTailFileFrom(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	if err := os.WriteFile(path, []byte("old1\nold2\nnew1\nnew2\nnew3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	from := int64(len("old1\nold2\n"))
+	for _, tc := range []struct {
+		from int64
+		n    int
+		want string
+	}{
+		{from, 10, "new1\nnew2\nnew3"},
+		{from, 2, "new2\nnew3"},
+		{0, 10, "old1\nold2\nnew1\nnew2\nnew3"},
+		{int64(len("old1\nold2\nnew1\nnew2\nnew3\n")), 10, ""}, // nothing written since
+		{1000, 1, "new3"},                                      // file shorter than the offset (replaced): read whole
+	} {
+		if got := TailFileFrom(path, tc.from, tc.n); got != tc.want {
+			t.Errorf("TailFileFrom(%d, %d) = %q, want %q", tc.from, tc.n, got, tc.want)
+		}
 	}
 }
 
