@@ -41,10 +41,64 @@ func TestServiceAnswersFitTheDocument(t *testing.T) {
 }
 
 // validator checks the subset of JSON Schema the document uses: $ref, type (one or a list),
-// properties, required, items, enum and oneOf.
+// properties, required, items, enum, oneOf and allOf. Beyond JSON Schema, it fails every field
+// of an answer object that its schema does not document (whatever additionalProperties says),
+// so that a field a service adds cannot go unnoticed by the document.
 type validator struct {
 	schemas map[string]any
 	errs    []string
+	// lenient skips the undocumented-field check at the top of the value, for the parts of an
+	// allOf (their union is checked instead).
+	lenient bool
+}
+
+// nested checks a value inside the current one; lenient applies to the top only.
+func (v *validator) nested(path string, schema, value any) {
+	sub := validator{schemas: v.schemas}
+	sub.check(path, schema, value)
+	v.errs = append(v.errs, sub.errs...)
+}
+
+// undocumented fails the fields of value (an object) that no properties of schema, nor of its
+// allOf parts and their $refs, name. A schema that lists no properties (a free-form object such
+// as a history entry's from/to) documents any field.
+func (v *validator) undocumented(path string, schema, value any) {
+	obj, ok := value.(map[string]any)
+	if !ok {
+		return
+	}
+	known, free := map[string]bool{}, false
+	v.collect(schema, known, &free)
+	if free {
+		return
+	}
+	for k := range obj {
+		if !known[k] {
+			v.fail(path, "has field %q, which the document does not list", k)
+		}
+	}
+}
+
+func (v *validator) collect(schema any, known map[string]bool, free *bool) {
+	s, _ := schema.(map[string]any)
+	if ref, ok := s["$ref"].(string); ok {
+		v.collect(v.schemas[strings.TrimPrefix(ref, "#/components/schemas/")], known, free)
+		return
+	}
+	if all, ok := s["allOf"].([]any); ok {
+		for _, part := range all {
+			v.collect(part, known, free)
+		}
+		return
+	}
+	props, ok := s["properties"].(map[string]any)
+	if !ok {
+		*free = true
+		return
+	}
+	for k := range props {
+		known[k] = true
+	}
 }
 
 func (v *validator) fail(path, format string, args ...any) {
@@ -56,6 +110,17 @@ func (v *validator) check(path string, schema, value any) {
 	if ref, ok := s["$ref"].(string); ok {
 		name := strings.TrimPrefix(ref, "#/components/schemas/")
 		v.check(path, v.schemas[name], value)
+		return
+	}
+	if all, ok := s["allOf"].([]any); ok {
+		// Each part checks its own constraints; the undocumented-field check needs the union of
+		// their properties, so it runs here once instead of in each part.
+		for _, part := range all {
+			sub := validator{schemas: v.schemas, lenient: true}
+			sub.check(path, part, value)
+			v.errs = append(v.errs, sub.errs...)
+		}
+		v.undocumented(path, s, value)
 		return
 	}
 	if alts, ok := s["oneOf"].([]any); ok {
@@ -91,13 +156,16 @@ func (v *validator) check(path string, schema, value any) {
 		props, _ := s["properties"].(map[string]any)
 		for k, sub := range props {
 			if x, present := val[k]; present {
-				v.check(path+"."+k, sub, x)
+				v.nested(path+"."+k, sub, x)
 			}
+		}
+		if !v.lenient {
+			v.undocumented(path, s, value)
 		}
 	case []any:
 		if items, ok := s["items"]; ok {
 			for i, x := range val {
-				v.check(fmt.Sprintf("%s[%d]", path, i), items, x)
+				v.nested(fmt.Sprintf("%s[%d]", path, i), items, x)
 			}
 		}
 	}
