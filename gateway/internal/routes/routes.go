@@ -219,6 +219,10 @@ type Result struct {
 	Pattern string
 	// Allow lists the methods of the pattern, for 405 and OPTIONS answers.
 	Allow string
+	// BadID is set when Found is false but the path has the shape of a pattern with a
+	// segment that is not a UUID where the pattern takes an id: a 404 like that of an object
+	// that does not exist, not of an unknown route.
+	BadID bool
 }
 
 // Match looks up method and a normalised path.
@@ -234,14 +238,35 @@ func (mt *Matcher) Match(method, path string) Result {
 		}
 		return res
 	}
+	for _, p := range mt.bySegments[len(segs)] {
+		if p.matchesShape(segs) {
+			return Result{BadID: true}
+		}
+	}
 	return Result{}
 }
 
 func (p *pattern) matches(segs []string) bool {
 	for i, want := range p.segments {
 		if want == "" {
-			// Ids are UUIDs: a malformed one is an unknown path, answered 404 without a hop.
+			// Ids are UUIDs: a malformed one names no object, answered 404 without a hop.
 			if len(segs[i]) != 36 || uuid.Validate(segs[i]) != nil {
+				return false
+			}
+			continue
+		}
+		if segs[i] != want {
+			return false
+		}
+	}
+	return true
+}
+
+// matchesShape is matches with any non-empty segment taken for an id.
+func (p *pattern) matchesShape(segs []string) bool {
+	for i, want := range p.segments {
+		if want == "" {
+			if segs[i] == "" {
 				return false
 			}
 			continue

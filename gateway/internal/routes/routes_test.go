@@ -28,22 +28,27 @@ func TestMatch(t *testing.T) {
 		found              bool
 		pattern, allow     string
 		service            string
+		badID              bool
 	}{
-		{"literal", "POST", "/auth/login", true, "/auth/login", "POST", Identity},
-		{"param", "PUT", "/admin/users/" + id, true, "/admin/users/{id}", "GET, PUT, DELETE", Identity},
-		{"two params", "DELETE", "/organizer/events/" + id + "/teams/" + id, true, "/organizer/events/{event_id}/teams/{team_id}", "PUT, DELETE", Event},
-		{"same prefix other service", "GET", "/manager/events/" + id + "/tasks", true, "/manager/events/{event_id}/tasks", "GET", Task},
-		{"wrong method", "DELETE", "/organizer/events", true, "/organizer/events", "GET, POST", ""},
-		{"malformed uuid", "GET", "/admin/users/42", false, "", "", ""},
-		{"uuid without dashes", "GET", "/admin/users/0b7e6f4c3d2a4c1b9f8e7a6b5c4d3e2f", false, "", "", ""},
-		{"unknown", "GET", "/nope", false, "", "", ""},
-		{"case matters", "GET", "/Auth/me", false, "", "", ""},
-		{"too deep", "GET", "/auth/me/x", false, "", "", ""},
+		{"literal", "POST", "/auth/login", true, "/auth/login", "POST", Identity, false},
+		{"param", "PUT", "/admin/users/" + id, true, "/admin/users/{id}", "GET, PUT, DELETE", Identity, false},
+		{"two params", "DELETE", "/organizer/events/" + id + "/teams/" + id, true, "/organizer/events/{event_id}/teams/{team_id}", "PUT, DELETE", Event, false},
+		{"same prefix other service", "GET", "/manager/events/" + id + "/tasks", true, "/manager/events/{event_id}/tasks", "GET", Task, false},
+		{"wrong method", "DELETE", "/organizer/events", true, "/organizer/events", "GET, POST", "", false},
+		{"malformed uuid", "GET", "/admin/users/42", false, "", "", "", true},
+		{"uuid without dashes", "GET", "/admin/users/0b7e6f4c3d2a4c1b9f8e7a6b5c4d3e2f", false, "", "", "", true},
+		{"second id malformed", "PUT", "/organizer/events/" + id + "/teams/abc", false, "", "", "", true},
+		{"malformed id, unknown tail", "GET", "/organizer/events/abc/nope", false, "", "", "", false},
+		{"empty id", "GET", "/organizer/events//teams", false, "", "", "", false},
+		{"unknown", "GET", "/nope", false, "", "", "", false},
+		{"case matters", "GET", "/Auth/me", false, "", "", "", false},
+		{"too deep", "GET", "/auth/me/x", false, "", "", "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res := m.Match(tc.method, tc.path)
 			require.Equal(t, tc.found, res.Found)
+			assert.Equal(t, tc.badID, res.BadID)
 			assert.Equal(t, tc.pattern, res.Pattern)
 			assert.Equal(t, tc.allow, res.Allow)
 			if tc.service == "" {

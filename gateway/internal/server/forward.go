@@ -17,10 +17,18 @@ import (
 
 const bearerChallenge = `Bearer realm="eventai"`
 
+// NoSuchObject is the detail of a 404 for a known route whose id is not a UUID.
+const NoSuchObject = "no such object, or not yours"
+
 // forward is the catch-all handler: 404/405 for paths outside the table, the body limit, the
 // token and role checks, then the hop to the owning service.
 func (s *Server) forward(c *fiber.Ctx) error {
 	m := matched(c)
+	if m.BadID {
+		// Worded like the services' 404 for another company's object: a malformed id and a
+		// foreign one must not be told apart.
+		return writeProblem(c, problem.NotFound(NoSuchObject))
+	}
 	if !m.Found {
 		return writeProblem(c, problem.NotFound("no route "+c.Method()+" "+c.Path()))
 	}

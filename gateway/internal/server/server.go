@@ -142,10 +142,11 @@ func (s *Server) build() *fiber.App {
 	}))
 	if origins := cfg.Origins(); len(origins) > 0 {
 		app.Use(cors.New(cors.Config{
-			AllowOrigins:     strings.Join(origins, ","),
-			AllowMethods:     "GET,POST,PUT,DELETE,OPTIONS",
-			AllowHeaders:     "Authorization,Content-Type,If-Match,If-None-Match,X-Request-Id,Traceparent,Tracestate",
-			ExposeHeaders:    "ETag,X-Request-Id,Location,Retry-After",
+			AllowOrigins: strings.Join(origins, ","),
+			AllowMethods: "GET,POST,PUT,DELETE,OPTIONS",
+			AllowHeaders: "Authorization,Content-Type,If-Match,If-None-Match,X-Request-Id,Traceparent,Tracestate",
+			// The limiter's budget headers too, so that a browser client can pace itself.
+			ExposeHeaders:    "ETag,X-Request-Id,Location,Retry-After,X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset",
 			AllowCredentials: true,
 			MaxAge:           600,
 		}))

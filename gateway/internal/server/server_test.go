@@ -237,10 +237,24 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	g := startGateway(t, setup{})
 	tok := g.identity.token(t, auth.TypeAccess, "admin")
 
-	for _, path := range []string{"/nope", "/admin/users/not-a-uuid", "/admin/users/" + someID + "/x", "/auth/../admin/users"} {
+	for _, path := range []string{"/nope", "/admin/users/" + someID + "/x", "/auth/../admin/users"} {
 		resp := g.call(t, "GET", path, nil, "Authorization", "Bearer "+tok)
 		require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
-		assert.Equal(t, "/problems/not-found", problemOf(t, resp)["type"])
+		p := problemOf(t, resp)
+		assert.Equal(t, "/problems/not-found", p["type"])
+		assert.Contains(t, p["detail"], "no route", path)
+	}
+	// A known route with a malformed id reads like a missing object, not like an unknown route.
+	for _, path := range []string{"/admin/users/not-a-uuid", "/organizer/events/abc/", "/organizer/events/" + someID + "/teams/42"} {
+		method := "GET"
+		if strings.Contains(path, "/teams/") {
+			method = "PUT"
+		}
+		resp := g.call(t, method, path, nil, "Authorization", "Bearer "+tok)
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		p := problemOf(t, resp)
+		assert.Equal(t, "/problems/not-found", p["type"])
+		assert.Equal(t, "no such object, or not yours", p["detail"], path)
 	}
 
 	resp := g.call(t, "DELETE", "/organizer/events/", nil, "Authorization", "Bearer "+tok)
@@ -341,6 +355,17 @@ func TestCORS(t *testing.T) {
 	exposed := strings.ToLower(simple.Header.Get("Access-Control-Expose-Headers"))
 	for _, h := range []string{"etag", "x-request-id", "location"} {
 		assert.Contains(t, exposed, h)
+	}
+	// Whatever budget headers the limiter sets, a browser may read them.
+	var budget []string
+	for name := range simple.Header {
+		if strings.HasPrefix(strings.ToLower(name), "x-ratelimit-") {
+			budget = append(budget, strings.ToLower(name))
+		}
+	}
+	require.NotEmpty(t, budget, "the limiter sets X-RateLimit-* headers")
+	for _, h := range budget {
+		assert.Contains(t, strings.Split(exposed, ","), h)
 	}
 }
 
