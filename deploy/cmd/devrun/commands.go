@@ -58,23 +58,10 @@ func cmdRun(ctx context.Context, o options) error {
 	}
 	begin := time.Now()
 
-	// PostgreSQL first: the services migrate at start.
-	dbURL := os.Getenv("DATABASE_URL")
-	var pg *stack.Postgres
-	if dbURL == "" {
-		pg, err = stack.EnsurePostgres(ctx, stack.PGConfig{Dir: p.pg, LogDir: p.logs, Port: o.pgPort, AllowInstall: o.installPG, Out: out})
-		if err != nil {
-			return err
-		}
-		defer stopPostgres(pg, out)
-		if err := stack.CreateDatabase(ctx, pg.ServerURL(), "eventai"); err != nil {
-			return err
-		}
-		dbURL = pg.URL("eventai")
-	} else if err := stack.Ping(ctx, dbURL); err != nil {
-		return fmt.Errorf("DATABASE_URL is set but does not answer: %w", err)
-	}
-
+	// Everything that can fail without starting anything comes first: which
+	// components exist and whether their ports are free. A busy port found
+	// after PostgreSQL, the broker and five services started is a slow and
+	// noisy way to learn that port 8000 is taken.
 	comps := stack.All()
 	kafka := os.Getenv("KAFKA_BROKERS")
 	if kafka != "" {
@@ -87,6 +74,19 @@ func cmdRun(ctx context.Context, o options) error {
 	if kafka == "" && !stack.Broker.Exists(p.root) {
 		return fmt.Errorf("no Kafka: set KAFKA_BROKERS, or add the embedded broker (%s)", stack.Broker.Main)
 	}
+	ports := o.stackPorts()
+	if err := stack.CheckPorts(ports, present, o.gatewayHost); err != nil {
+		return err
+	}
+
+	// PostgreSQL next: the services migrate at start.
+	dbURL, pg, err := runDatabase(ctx, o, p, out)
+	if err != nil {
+		return err
+	}
+	if pg != nil {
+		defer stopPostgres(pg, out)
+	}
 	out.Printf("devrun     | building %d binaries into %s", len(present), p.bin)
 	if err := stack.Build(ctx, p.root, p.bin, present, os.Stderr); err != nil {
 		return err
@@ -95,10 +95,6 @@ func cmdRun(ctx context.Context, o options) error {
 	admin, err := adminLogin(p.adminFile)
 	if err != nil {
 		return err
-	}
-	ports := stack.Ports{}
-	for _, c := range stack.All() {
-		setPort(&ports, c.Name, *o.ports[c.Name])
 	}
 	st, err := stack.Start(ctx, stack.Config{
 		Root:         p.root,
@@ -152,6 +148,47 @@ func watchExits(ctx context.Context, st *stack.Stack, out *stack.SyncWriter) {
 			}
 		}()
 	}
+}
+
+// runDatabase is the database `devrun run` gives the services: DATABASE_URL
+// when set (it must answer), else the eventai database of the private
+// cluster, which is started (pg then says whether this call started it) and
+// the database created when needed. pg is nil with DATABASE_URL.
+func runDatabase(ctx context.Context, o options, p paths, out *stack.SyncWriter) (url string, pg *stack.Postgres, err error) {
+	if url := os.Getenv("DATABASE_URL"); url != "" {
+		if err := stack.Ping(ctx, url); err != nil {
+			return "", nil, fmt.Errorf("DATABASE_URL is set but does not answer: %w", err)
+		}
+		return url, nil, nil
+	}
+	pg, err = stack.EnsurePostgres(ctx, stack.PGConfig{Dir: p.pg, LogDir: p.logs, Port: o.pgPort, AllowInstall: o.installPG, Out: out})
+	if err != nil {
+		return "", nil, err
+	}
+	if err := stack.CreateDatabase(ctx, pg.ServerURL(), "eventai"); err != nil {
+		if pg.StartedHere() {
+			stopPostgres(pg, out)
+		}
+		return "", nil, err
+	}
+	return pg.URL("eventai"), pg, nil
+}
+
+// cmdDBURL prints the URL runDatabase resolves, so one service can run
+// alone against the database `devrun run` uses. Progress goes to stderr;
+// stdout carries only the URL. A private cluster it starts keeps running
+// (`devrun stop` stops it), as with pg-url.
+func cmdDBURL(ctx context.Context, o options, stdout io.Writer) error {
+	p, err := resolvePaths(o)
+	if err != nil {
+		return err
+	}
+	url, _, err := runDatabase(ctx, o, p, stack.NewSyncWriter(os.Stderr))
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, url)
+	return err
 }
 
 func stopPostgres(pg *stack.Postgres, out *stack.SyncWriter) {
@@ -314,25 +351,6 @@ func adminLogin(file string) (admin, error) {
 	return a, nil
 }
 
-func setPort(p *stack.Ports, name string, port int) {
-	switch name {
-	case "gateway":
-		p.Gateway = port
-	case "identity":
-		p.Identity = port
-	case "company":
-		p.Company = port
-	case "event":
-		p.Event = port
-	case "task":
-		p.Task = port
-	case "suggestion":
-		p.Suggestion = port
-	case "broker":
-		p.Broker = port
-	}
-}
-
 func envString(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok && v != "" {
 		return v
@@ -340,14 +358,14 @@ func envString(key, def string) string {
 	return def
 }
 
-func envInt(key string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(key)); err == nil && v > 0 {
-		return v
+// stackPorts are the ports of the options as the stack wants them.
+func (o options) stackPorts() stack.Ports {
+	port := func(name string) int { return *o.ports[name] }
+	return stack.Ports{
+		Gateway: port("gateway"), Identity: port("identity"), Company: port("company"), Event: port("event"),
+		Task: port("task"), Suggestion: port("suggestion"), Broker: port("broker"),
 	}
-	return def
 }
-
-func upper(s string) string { return strings.ToUpper(s) }
 
 func redactURL(raw string) string {
 	if i := strings.Index(raw, "://"); i >= 0 {

@@ -4,6 +4,7 @@
 //	devrun pg-url  make sure a PostgreSQL is reachable for tests and print its URL
 //	devrun stop    stop a running `devrun run` and the private PostgreSQL
 //	devrun build   build the binaries of `run` into bin/
+//	devrun db-url  print the database URL `run` gives the services (to run one alone)
 package main
 
 import (
@@ -11,22 +12,37 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
+
+	"github.com/eventai/eventai/deploy/internal/stack"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "devrun:", err)
-		os.Exit(1)
+	os.Exit(exitCode(run(os.Args[1:]), os.Stderr))
+}
+
+// exitCode is 0 for success and for a help request (-h), 1 otherwise.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
+	fmt.Fprintln(stderr, "devrun:", err)
+	return 1
 }
 
 func run(args []string) error {
 	if len(args) == 0 {
-		usage()
+		usage(os.Stderr)
 		return errors.New("missing command")
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(os.Stdout)
+		return nil
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -39,22 +55,27 @@ func run(args []string) error {
 		return cmdRun(ctx, opts)
 	case "pg-url":
 		return cmdPGURL(ctx, opts)
+	case "db-url":
+		return cmdDBURL(ctx, opts, os.Stdout)
 	case "stop":
 		return cmdStop(ctx, opts)
 	case "build":
 		return cmdBuild(ctx, opts)
 	default:
-		usage()
+		usage(os.Stderr)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
 }
 
-func usage() {
-	fmt.Fprint(os.Stderr, `usage: devrun <command> [flags]
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: devrun <command> [flags]
   run      build and start PostgreSQL (unless DATABASE_URL), the broker (unless KAFKA_BROKERS),
            every service that exists and the gateway; Ctrl-C stops them in reverse order
   pg-url   print a PostgreSQL URL for tests (TEST_DATABASE_URL, DATABASE_URL, 127.0.0.1:5432,
            else the private cluster in .data/pg)
+  db-url   print the database URL 'run' gives the services: DATABASE_URL when set, else the
+           eventai database of the private cluster in .data/pg (started and created if needed;
+           'devrun stop' stops it), e.g. DATABASE_URL=$(bin/devrun db-url) go run ./services/event/cmd/event
   stop     stop a running 'devrun run' and the private PostgreSQL
   build    build the binaries of 'run' into bin/
 Run 'devrun <command> -h' for the flags (each also settable as EVENTAI_<FLAG> in the environment).
@@ -76,12 +97,28 @@ type options struct {
 func parseOptions(cmd string, args []string) (options, error) {
 	fs := flag.NewFlagSet("devrun "+cmd, flag.ContinueOnError)
 	o := options{ports: map[string]*int{}}
-	fs.StringVar(&o.root, "root", envString("EVENTAI_ROOT", "."), "repository root (or any directory below it)")
-	defaults := map[string]int{"gateway": 8000, "identity": 8101, "company": 8102, "event": 8103, "task": 8104, "suggestion": 8105, "broker": 9092}
-	for _, name := range []string{"gateway", "identity", "company", "event", "task", "suggestion", "broker"} {
-		o.ports[name] = fs.Int(name+"-port", envInt("EVENTAI_"+upper(name)+"_PORT", defaults[name]), name+" port (env EVENTAI_"+upper(name)+"_PORT)")
+	// A malformed port setting is an error, not silently the default: the
+	// demo reads the same settings and would then talk to another port.
+	var bad []error
+	envPort := func(key string, def int) int {
+		v := os.Getenv(key)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			bad = append(bad, fmt.Errorf("%s=%q is not a TCP port (1-65535)", key, v))
+			return def
+		}
+		return n
 	}
-	fs.IntVar(&o.pgPort, "pg-port", envInt("EVENTAI_PG_PORT", 55432), "port of the private PostgreSQL cluster (env EVENTAI_PG_PORT)")
+	fs.StringVar(&o.root, "root", envString("EVENTAI_ROOT", "."), "repository root (or any directory below it)")
+	defaults := stack.DefaultPorts()
+	for _, c := range stack.All() {
+		key := c.PortSetting()
+		o.ports[c.Name] = fs.Int(c.Name+"-port", envPort(key, defaults.Of(c.Name)), c.Name+" port (env "+key+")")
+	}
+	fs.IntVar(&o.pgPort, "pg-port", envPort("EVENTAI_PG_PORT", 55432), "port of the private PostgreSQL cluster (env EVENTAI_PG_PORT)")
 	fs.StringVar(&o.gatewayHost, "gateway-host", envString("EVENTAI_GATEWAY_HOST", ""), "gateway listen host; empty = all interfaces (env EVENTAI_GATEWAY_HOST)")
 	fs.StringVar(&o.logLevel, "log-level", envString("LOG_LEVEL", "info"), "LOG_LEVEL passed to every process")
 	fs.BoolVar(&o.installPG, "install-pg", envString("EVENTAI_INSTALL_PG", "1") != "0", "install PostgreSQL with apt-get when missing and root (env EVENTAI_INSTALL_PG=0 disables)")
@@ -92,5 +129,5 @@ func parseOptions(cmd string, args []string) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
-	return o, nil
+	return o, errors.Join(bad...)
 }

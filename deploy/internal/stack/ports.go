@@ -47,7 +47,7 @@ func CheckPorts(ports Ports, comps []Component, gatewayHost string) error {
 		addr := ListenAddr(c, port, gatewayHost)
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: port %d is in use (%v): stop what listens there or set %s%s",
+			problems = append(problems, fmt.Sprintf("%s: port %d is in use (%v): stop what listens there or set %s to a free port%s",
 				c.Name, port, unwrapOp(err), c.PortSetting(), alternative(c)))
 			continue
 		}

@@ -58,7 +58,7 @@ func TestCheckPortsNamesBusyPortAndSetting(t *testing.T) {
 		"gateway: port " + strconv.Itoa(ports.Gateway) + " is in use",
 		"set EVENTAI_GATEWAY_PORT",
 		"broker: port " + strconv.Itoa(ports.Broker) + " is in use",
-		"set EVENTAI_BROKER_PORT (or KAFKA_BROKERS",
+		"set EVENTAI_BROKER_PORT to a free port (or KAFKA_BROKERS",
 		"2 port problem(s)",
 	} {
 		if !strings.Contains(msg, want) {
