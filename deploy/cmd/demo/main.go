@@ -11,7 +11,11 @@
 // Every run uses a fresh suffix for its names, so it can run again against
 // the same stack. Flags (each also from the environment):
 //
-//	-gateway URL         EVENTAI_GATEWAY_URL, default http://localhost:8000
+// Exit status: 0 when the workflow ran (or on -h), 1 when it failed, 2 when
+// it could not run because its input (the 38C3 schedule) is missing.
+//
+//	-gateway URL         EVENTAI_GATEWAY_URL; without it http://localhost:<EVENTAI_GATEWAY_PORT>
+//	                     (default 8000), the settings `make run` listens by
 //	-admin-username      EVENTAI_ADMIN_USERNAME, default admin (or -admin-email / EVENTAI_ADMIN_EMAIL)
 //	-admin-password-file where `make run` keeps a generated password (.data/admin-password);
 //	                     EVENTAI_ADMIN_PASSWORD wins when set
@@ -26,32 +30,67 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/eventai/eventai/deploy/internal/stack"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
-	var skip errSkip
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode is 0 for success and -h, 2 when the demo's input is missing (it
+// did not run, which must not look like success), 1 for a failure.
+func exitCode(err error, stderr io.Writer) int {
+	var missing errNoInput
 	switch {
-	case errors.As(err, &skip):
-		fmt.Fprintln(os.Stderr, "demo skipped:", skip.why)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "demo failed:", err)
-		os.Exit(1)
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &missing):
+		fmt.Fprintln(stderr, "demo not run:", missing.why)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "demo failed:", err)
+		return 1
 	}
 }
 
-// errSkip ends the demo without failing: its input is not on this machine.
-type errSkip struct{ why string }
+// errNoInput stops the demo before it starts: its input is not on this machine.
+type errNoInput struct{ why string }
 
-func (e errSkip) Error() string { return e.why }
+func (e errNoInput) Error() string { return e.why }
+
+// defaultGateway is the gateway URL of a `make run` started with the same
+// environment: EVENTAI_GATEWAY_PORT moves its port, and EVENTAI_GATEWAY_HOST
+// its listen host when that is a specific address rather than all interfaces.
+func defaultGateway(getenv func(string) string) (string, error) {
+	// The launcher's own names and default, so the two cannot drift apart.
+	key := stack.Gateway.PortSetting()
+	port := stack.DefaultPorts().Gateway
+	if v := getenv(key); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("%s=%q is not a TCP port (1-65535)", key, v)
+		}
+		port = n
+	}
+	host := "localhost"
+	switch h := getenv("EVENTAI_GATEWAY_HOST"); h {
+	case "", "0.0.0.0", "::", "[::]":
+	default:
+		host = strings.Trim(h, "[]")
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(port)), nil
+}
 
 // config is the demo's settings after flags and environment.
 type config struct {
@@ -77,7 +116,14 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	var c config
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.StringVar(&c.gateway, "gateway", env("EVENTAI_GATEWAY_URL", "http://localhost:8000"), "gateway base URL (env EVENTAI_GATEWAY_URL)")
+	gateway := getenv("EVENTAI_GATEWAY_URL")
+	if gateway == "" {
+		var err error
+		if gateway, err = defaultGateway(getenv); err != nil {
+			return c, err
+		}
+	}
+	fs.StringVar(&c.gateway, "gateway", gateway, "gateway base URL (env EVENTAI_GATEWAY_URL; else from EVENTAI_GATEWAY_PORT and EVENTAI_GATEWAY_HOST as make run)")
 	// Without a username but with EVENTAI_ADMIN_EMAIL the admin logs in by e-mail.
 	defUser := "admin"
 	if getenv("EVENTAI_ADMIN_USERNAME") == "" && getenv("EVENTAI_ADMIN_EMAIL") != "" {
@@ -99,6 +145,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		fs.SetOutput(os.Stderr)
+		fmt.Fprintln(os.Stderr, "usage: demo [flags] (make demo ARGS='...')")
 		fs.PrintDefaults()
 		return c, err
 	}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"flag"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,16 +68,74 @@ func TestPasswordFromFile(t *testing.T) {
 	}
 }
 
-func TestSkipsWithoutTheSchedule(t *testing.T) {
+// Without its input the demo does not run and says so with exit status 2,
+// so that `make demo` does not look like a success.
+func TestMissingScheduleExitsTwo(t *testing.T) {
 	c, err := parseConfig([]string{"-data-dir", t.TempDir()}, envOf(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out strings.Builder
 	err = newDemo(c, &out).run(t.Context())
-	var skip errSkip
-	if !errors.As(err, &skip) || !strings.Contains(skip.why, "38c3-schedule.xml") {
-		t.Errorf("run without the schedule: %v, want a skip naming the file", err)
+	var missing errNoInput
+	if !errors.As(err, &missing) || !strings.Contains(missing.why, "38c3-schedule.xml") {
+		t.Fatalf("run without the schedule: %v, want errNoInput naming the file", err)
+	}
+	var stderr strings.Builder
+	if code := exitCode(err, &stderr); code != 2 || !strings.Contains(stderr.String(), "demo not run: ") || !strings.Contains(stderr.String(), "EVENTAI_DATA_DIR") {
+		t.Errorf("exit %d, stderr %q; want 2 and the reason with the setting to change", code, stderr.String())
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	_, helpErr := parseConfig([]string{"-h"}, envOf(nil))
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{helpErr, 0},
+		{errors.New("log in as admin: status 401"), 1},
+		{fmt.Errorf("wrapped: %w", errNoInput{"no schedule"}), 2},
+	} {
+		if got := exitCode(tc.err, io.Discard); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+	if !errors.Is(helpErr, flag.ErrHelp) {
+		t.Errorf("-h gave %v, want flag.ErrHelp", helpErr)
+	}
+}
+
+// The demo finds the gateway where `make run` put it with the same settings.
+func TestGatewayFollowsDevrunSettings(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, "http://localhost:8000"},
+		{map[string]string{"EVENTAI_GATEWAY_PORT": "18000"}, "http://localhost:18000"},
+		{map[string]string{"EVENTAI_GATEWAY_PORT": "18000", "EVENTAI_GATEWAY_HOST": "0.0.0.0"}, "http://localhost:18000"},
+		{map[string]string{"EVENTAI_GATEWAY_PORT": "18000", "EVENTAI_GATEWAY_HOST": "127.0.0.2"}, "http://127.0.0.2:18000"},
+		{map[string]string{"EVENTAI_GATEWAY_HOST": "::1"}, "http://[::1]:8000"},
+		// An explicit URL wins over the port.
+		{map[string]string{"EVENTAI_GATEWAY_PORT": "18000", "EVENTAI_GATEWAY_URL": "http://gw.test:9000/"}, "http://gw.test:9000"},
+	} {
+		c, err := parseConfig(nil, envOf(tc.env))
+		if err != nil {
+			t.Errorf("%v: %v", tc.env, err)
+			continue
+		}
+		if c.gateway != tc.want {
+			t.Errorf("%v: gateway %q, want %q", tc.env, c.gateway, tc.want)
+		}
+	}
+	c, err := parseConfig([]string{"-gateway", "http://flag.test:1"}, envOf(map[string]string{"EVENTAI_GATEWAY_PORT": "18000"}))
+	if err != nil || c.gateway != "http://flag.test:1" {
+		t.Errorf("-gateway flag: %q, %v; want the flag", c.gateway, err)
+	}
+	if _, err := parseConfig(nil, envOf(map[string]string{"EVENTAI_GATEWAY_PORT": "80OO"})); err == nil || !strings.Contains(err.Error(), "EVENTAI_GATEWAY_PORT") {
+		t.Errorf("EVENTAI_GATEWAY_PORT=80OO: %v, want an error naming it", err)
 	}
 }
 

@@ -84,7 +84,7 @@ func (d *demoRun) run(ctx context.Context) error {
 	path := filepath.Join(d.cfg.dataDir, "schedules", congressFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return errSkip{fmt.Sprintf("the 38C3 schedule is not at %s (set EVENTAI_DATA_DIR to the shared data folder): %v", path, err)}
+		return errNoInput{fmt.Sprintf("the 38C3 schedule is not at %s (set EVENTAI_DATA_DIR to the shared data folder): %v", path, err)}
 	}
 	d.schedule = data
 	fmt.Fprintf(d.out, "EventAI demo against %s (run %s, %d staff, AI time limit %v)\n", d.cfg.gateway, d.suffix, d.cfg.staff, d.cfg.timeLimit)
