@@ -6,7 +6,7 @@ MODULES := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1
 TEST_FLAGS ?= -count=1 -p 2 -timeout 12m
 DEVRUN := bin/devrun
 
-.PHONY: run test build lint bench-ai demo k8s-check tidy stop pg-url devrun
+.PHONY: run test build lint bench-ai demo k8s-check tidy stop pg-url db-url devrun
 
 devrun:
 	@$(GO) build -o $(DEVRUN) ./deploy/cmd/devrun
@@ -19,6 +19,10 @@ run: devrun
 ## stop: stop a running `make run` (from another terminal) and the private PostgreSQL.
 stop: devrun
 	@$(DEVRUN) stop
+
+## db-url: print the PostgreSQL URL `make run` uses (starting the private cluster when needed).
+db-url: devrun
+	@$(DEVRUN) db-url
 
 ## pg-url: print the PostgreSQL URL the tests use.
 pg-url: devrun
@@ -55,7 +59,7 @@ bench-ai:
 
 ## demo: drive the whole workflow against a running `make run`.
 demo:
-	$(GO) run ./deploy/cmd/demo $(ARGS)
+	@$(GO) build -o bin/demo ./deploy/cmd/demo && bin/demo $(ARGS)
 
 ## k8s-check: render and strictly validate the Kubernetes manifests.
 k8s-check:
