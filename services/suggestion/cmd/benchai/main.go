@@ -24,6 +24,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h printed the usage: not a failure
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchai:", err)
 		os.Exit(1)
@@ -43,6 +46,14 @@ type options struct {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("benchai", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintln(out, "usage: benchai [flags] [instance files or folders ...]")
+		fmt.Fprintln(out, "Runs the optimiser on OR-Library GAP instances (a file of several problems, or of one")
+		fmt.Fprintln(out, "problem: m n, costs, resources, capacities) against optima.csv; default folder:")
+		fmt.Fprintln(out, "services/suggestion/testdata/gap. The last line sums up the gaps.")
+		fs.PrintDefaults()
+	}
 	var o options
 	fs.DurationVar(&o.timeLimit, "time-limit", 2*time.Second, "time limit per problem")
 	fs.DurationVar(&o.stall, "stall", 0, "stop a problem early after this long without improvement (0 = never)")
