@@ -36,24 +36,12 @@ func Register(mux *http.ServeMux, a *app.App, authn func(http.Handler) http.Hand
 		"GET /organizer/suggestions/{id}":              h.get(true),
 		"GET /manager/suggestions/{id}":                h.get(false),
 	}
-	for pattern, fn := range routes {
-		mux.Handle(pattern, authn(h.current(fn)))
-	}
+	httpx.Handle(mux, routes, authn, auth.Current(h.checkCaller, h.fail))
 }
 
-// current lets a request through only when its caller is still who the token says.
-func (h *Handlers) current(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		actor, err := actorOf(r)
-		if err == nil {
-			err = h.app.CheckCaller(r.Context(), actor)
-		}
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		next(w, r)
-	}
+// checkCaller refuses a caller the users read model no longer knows as the token says.
+func (h *Handlers) checkCaller(ctx context.Context, p auth.Principal) error {
+	return h.app.CheckCaller(ctx, domain.Actor{UserID: p.UserID, Role: p.Role})
 }
 
 func actorOf(r *http.Request) (domain.Actor, error) {
