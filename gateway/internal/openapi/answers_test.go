@@ -8,15 +8,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventai/eventai/gateway/internal/openapi"
 )
 
 // TestServiceAnswersFitTheDocument checks real answers of the services (recorded through the
-// gateway into testdata/answers.json, keyed by schema name) against the document's schemas, so
-// that a client generated from openapi.json can decode what the services send. Re-record a
-// sample when a service's answer changes on purpose, and fix the document with it.
+// gateway into testdata/answers.json, keyed by schema name, or "name#variant" for another
+// answer of the same schema) against the document's schemas, so that a client generated from
+// openapi.json can decode what the services send, and so that no field the services send goes
+// undocumented. Re-record a sample when a service's answer changes on purpose, and fix the
+// document with it.
 func TestServiceAnswersFitTheDocument(t *testing.T) {
 	var doc struct {
 		Components struct {
@@ -29,8 +32,9 @@ func TestServiceAnswersFitTheDocument(t *testing.T) {
 	var answers map[string]any
 	require.NoError(t, json.Unmarshal(raw, &answers))
 	require.NotEmpty(t, answers)
-	for name, answer := range answers {
-		t.Run(name, func(t *testing.T) {
+	for key, answer := range answers {
+		t.Run(key, func(t *testing.T) {
+			name, _, _ := strings.Cut(key, "#")
 			schema, ok := doc.Components.Schemas[name]
 			require.True(t, ok, "no schema %s in openapi.json", name)
 			v := validator{schemas: doc.Components.Schemas}
@@ -241,6 +245,41 @@ func TestRequestSchemasMatchTheServices(t *testing.T) {
 			slices.Sort(want)
 			slices.Sort(got)
 			require.Equal(t, want, got, "fields of %s: service (want) vs document (got)", name)
+		})
+	}
+}
+
+// TestValidatorFailsUndocumentedFields pins the check that keeps the document complete: a field
+// no schema lists fails at the top, inside lists, across allOf and behind a nullable $ref, and
+// a free-form object (no properties) takes any field.
+func TestValidatorFailsUndocumentedFields(t *testing.T) {
+	schemas := map[string]any{}
+	require.NoError(t, json.Unmarshal([]byte(`{
+	  "Base": {"type": "object", "properties": {"id": {"type": "string"}, "meta": {"type": "object"}}},
+	  "Both": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"type": "object", "properties": {"n": {"type": "integer"}}}]},
+	  "Holder": {"type": "object", "properties": {
+	    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Both"}},
+	    "one": {"oneOf": [{"$ref": "#/components/schemas/Base"}, {"type": "null"}]}}}
+	}`), &schemas))
+	tests := []struct {
+		name, schema, answer string
+		wantErrs             int
+	}{
+		{"documented", "Base", `{"id": "a", "meta": {"anything": 1}}`, 0},
+		{"extra at the top", "Base", `{"id": "a", "extra": 1}`, 1},
+		{"allOf union", "Both", `{"id": "a", "n": 2}`, 0},
+		{"extra across allOf", "Both", `{"id": "a", "n": 2, "extra": true}`, 1},
+		{"extra in a list item", "Holder", `{"items": [{"id": "a"}, {"id": "b", "x": 1}]}`, 1},
+		{"extra behind a nullable ref", "Holder", `{"one": {"id": "a", "x": 1}}`, 1},
+		{"null behind a nullable ref", "Holder", `{"one": null}`, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var answer any
+			require.NoError(t, json.Unmarshal([]byte(tc.answer), &answer))
+			v := validator{schemas: schemas}
+			v.check(tc.schema, schemas[tc.schema], answer)
+			assert.Len(t, v.errs, tc.wantErrs, "%v", v.errs)
 		})
 	}
 }
