@@ -175,3 +175,23 @@ func IgnoreCanceled(err error) error {
 	}
 	return err
 }
+
+// Service is a wired service with the ordinary lifecycle: its parts (Background and Close are
+// theirs), its HTTP surface and the address it serves on.
+type Service struct {
+	*Parts
+	addr    string
+	handler http.Handler
+}
+
+// Service pairs p with its HTTP surface h, to be served on addr.
+func (p *Parts) Service(addr string, h http.Handler) *Service {
+	return &Service{Parts: p, addr: addr, handler: h}
+}
+
+// Handler is the service's HTTP surface (routes and ops endpoints).
+func (s *Service) Handler() http.Handler { return s.handler }
+
+// Run serves HTTP on the service's address and runs the background work until ctx ends, then
+// drains in-flight requests.
+func (s *Service) Run(ctx context.Context) error { return s.Serve(ctx, s.addr, s.handler) }

@@ -36,11 +36,7 @@ func spec(log *slog.Logger) assembly.Spec {
 }
 
 // Service is a wired company service.
-type Service struct {
-	cfg     config.Config
-	parts   *assembly.Parts
-	handler http.Handler
-}
+type Service = assembly.Service
 
 // New connects to Postgres (migrating the schema) and Kafka (creating the topics) and builds the
 // HTTP handler. Close releases what it opened.
@@ -52,7 +48,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Service, er
 	verifier := assembly.NewVerifier(cfg.Service, cfg.JWKS)
 	a := app.New(store.New(p.Pool), p.Relay, p.Consumer, log)
 	h := p.Handler(func(mux *http.ServeMux) { transport.Register(mux, a, auth.Middleware(verifier), log) })
-	return &Service{cfg: cfg, parts: p, handler: h}, nil
+	return p.Service(cfg.HTTPAddr, h), nil
 }
 
 // Migrate is the whole work of a migration Job (MIGRATE_ONLY): connect, migrate, close. It
@@ -60,18 +56,3 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Service, er
 func Migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	return assembly.Migrate(ctx, cfg.Service, log, spec(log))
 }
-
-// Handler is the service's HTTP surface (routes and ops endpoints).
-func (s *Service) Handler() http.Handler { return s.handler }
-
-// Background runs the outbox relay and the consumer until ctx ends.
-func (s *Service) Background(ctx context.Context) error { return s.parts.Background(ctx) }
-
-// Run serves HTTP on the configured address and runs the background work until ctx ends, then
-// drains in-flight requests.
-func (s *Service) Run(ctx context.Context) error {
-	return s.parts.Serve(ctx, s.cfg.HTTPAddr, s.handler)
-}
-
-// Close releases the Kafka writer and the Postgres pool.
-func (s *Service) Close() { s.parts.Close() }

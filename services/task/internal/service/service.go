@@ -37,12 +37,8 @@ func spec(log *slog.Logger) assembly.Spec {
 	}
 }
 
-// Service is a wired task service.
-type Service struct {
-	cfg     config.Config
-	parts   *assembly.Parts
-	handler http.Handler
-}
+// Service is a wired task service (the shared lifecycle, plus what tests and tools inspect).
+type Service struct{ *assembly.Service }
 
 // New connects to Postgres (migrating the schema) and Kafka (creating the topics) and builds the
 // HTTP handler. Close releases what it opened.
@@ -54,7 +50,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Service, er
 	verifier := assembly.NewVerifier(cfg.Service, cfg.JWKS)
 	a := app.New(store.New(p.Pool), p.Relay, p.Consumer, log)
 	h := Handler(a, auth.Middleware(verifier), log, p.Registry, p.Ready())
-	return &Service{cfg: cfg, parts: p, handler: h}, nil
+	return &Service{p.Service(cfg.HTTPAddr, h)}, nil
 }
 
 // Migrate is the whole work of a migration Job (MIGRATE_ONLY): connect, Prepare, close. It
@@ -76,24 +72,9 @@ func Handler(a *app.App, authn func(http.Handler) http.Handler, log *slog.Logger
 	return assembly.Routes(Name, log, reg, ready, func(mux *http.ServeMux) { transport.Register(mux, a, authn, log) })
 }
 
-// Handler is the service's HTTP surface (routes and ops endpoints).
-func (s *Service) Handler() http.Handler { return s.handler }
-
-// Background runs the outbox relay and the consumer until ctx ends.
-func (s *Service) Background(ctx context.Context) error { return s.parts.Background(ctx) }
-
-// Run serves HTTP on the configured address and runs the background work until ctx ends, then
-// drains in-flight requests.
-func (s *Service) Run(ctx context.Context) error {
-	return s.parts.Serve(ctx, s.cfg.HTTPAddr, s.handler)
-}
-
-// Close releases the Kafka writer and the Postgres pool.
-func (s *Service) Close() { s.parts.Close() }
-
 // WaitCaughtUp waits until the consumer has applied everything published so far (tests and
 // tools use it to line up with the topics).
-func (s *Service) WaitCaughtUp(ctx context.Context) error { return s.parts.Consumer.WaitCaughtUp(ctx) }
+func (s *Service) WaitCaughtUp(ctx context.Context) error { return s.Consumer.WaitCaughtUp(ctx) }
 
 // Pool is the service's Postgres pool (tests inspect the rows with it).
-func (s *Service) Pool() *pgxpool.Pool { return s.parts.Pool }
+func (s *Service) Pool() *pgxpool.Pool { return s.Parts.Pool }
