@@ -37,6 +37,7 @@ test: devrun
 	for m in $(MODULES); do \
 	  echo "=== go test $$m/..."; \
 	  ( cd $$m && $(GO) test $(TEST_FLAGS) ./... ) || failed="$$failed $$m"; \
+	  ( cd $$m && GOWORK=off $(GO) build ./... ) || failed="$$failed $$m(GOWORK=off)"; \
 	done; \
 	if compgen -G 'deploy/cmd/k8scheck/*.go' >/dev/null; then $(MAKE) --no-print-directory k8s-check || failed="$$failed k8s-check"; fi; \
 	echo "make test: $$(( $$(date +%s) - start ))s"; \
