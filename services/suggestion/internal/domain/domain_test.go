@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -38,6 +39,9 @@ func TestValidate(t *testing.T) {
 		{name: "bad mode", raw: RawRequest{Mode: ptr("magic")}, fields: []string{"mode"}},
 		{name: "limit too high", raw: RawRequest{TimeLimitMS: ptr(int64(60001))}, fields: []string{"time_limit_ms"}},
 		{name: "limit zero", raw: RawRequest{TimeLimitMS: ptr(int64(0))}, fields: []string{"time_limit_ms"}},
+		// 18446744073720 ms is 2^64 ns + 10448384 ns: converted to a Duration first, it wraps into range.
+		{name: "limit that wraps a Duration", raw: RawRequest{TimeLimitMS: ptr(int64(18446744073720))}, fields: []string{"time_limit_ms"}},
+		{name: "limit max int64", raw: RawRequest{TimeLimitMS: ptr(int64(math.MaxInt64))}, fields: []string{"time_limit_ms"}},
 		{name: "bad and duplicate ids", raw: RawRequest{StaffIDs: &[]string{good, "x", good}}, fields: []string{"staff_ids[1]", "staff_ids[2]"}},
 	}
 	for _, tt := range tests {

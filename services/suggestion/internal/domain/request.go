@@ -64,11 +64,13 @@ func (raw RawRequest) Validate() (Request, error) {
 		}
 	}
 	if raw.TimeLimitMS != nil {
-		d := time.Duration(*raw.TimeLimitMS) * time.Millisecond
-		if d < MinTimeLimit || d > MaxTimeLimit {
+		// Compare in milliseconds: a huge value multiplied into a Duration first would wrap
+		// around int64 and could land inside the range.
+		ms := *raw.TimeLimitMS
+		if ms < MinTimeLimit.Milliseconds() || ms > MaxTimeLimit.Milliseconds() {
 			errs = append(errs, FieldError{"time_limit_ms", fmt.Sprintf("must be between %d and %d", MinTimeLimit.Milliseconds(), MaxTimeLimit.Milliseconds())})
 		} else {
-			req.TimeLimit = d
+			req.TimeLimit = time.Duration(ms) * time.Millisecond
 		}
 	}
 	if raw.Seed != nil {
