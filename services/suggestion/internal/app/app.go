@@ -239,7 +239,11 @@ func (a *App) background(sg domain.Suggestion, ev domain.Event, req domain.Reque
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
 	if err != nil {
-		a.log.ErrorContext(sctx, "background suggestion failed", "suggestion_id", sg.ID, "err", err)
+		if errors.Is(err, store.ErrEventDeleted) {
+			a.log.InfoContext(sctx, "event deleted during a background solve", "suggestion_id", sg.ID, "event_id", sg.EventID)
+		} else {
+			a.log.ErrorContext(sctx, "background suggestion failed", "suggestion_id", sg.ID, "err", err)
+		}
 		if ferr := a.repo.Fail(sctx, sg.ID, failureReason(err), a.now()); ferr != nil {
 			a.log.ErrorContext(sctx, "mark suggestion failed", "suggestion_id", sg.ID, "err", ferr)
 		}
@@ -254,6 +258,9 @@ func failureReason(err error) string {
 	var ve *domain.ValidationError
 	if errors.As(err, &ve) {
 		return ve.Error()
+	}
+	if errors.Is(err, store.ErrEventDeleted) {
+		return "the event was deleted during the solve"
 	}
 	return "the solve failed; ask again"
 }

@@ -167,3 +167,36 @@ func TestListPagesNewestFirst(t *testing.T) {
 	_, _, err := st.Suggestions(ctx, ev, 2, "bogus!")
 	require.ErrorIs(t, err, store.ErrBadCursor)
 }
+
+// A solve that finishes after its event was deleted must leave nothing behind: no ready
+// suggestion and no outbox rows announcing tasks for an event that no longer exists.
+func TestSaveReadyRefusesADeletedEvent(t *testing.T) {
+	st, pool := newStore(t)
+	ctx := context.Background()
+	ev := domain.Event{ID: uuid.New(), CompanyID: uuid.New(), Title: "E", Timezone: "UTC", StartsAt: t0, EndsAt: t0.Add(8 * time.Hour)}
+	require.NoError(t, pg.InTx(ctx, pool, func(tx pgx.Tx) error {
+		return store.ApplyEvent(ctx, tx, store.EventSnapshot{Event: ev, Version: 1})
+	}))
+	sync := suggestion(ev.ID, 2, t0)
+	running := suggestion(ev.ID, 2, t0.Add(time.Minute))
+	require.NoError(t, st.InsertRunning(ctx, running))
+	require.NoError(t, pg.InTx(ctx, pool, func(tx pgx.Tx) error {
+		return store.DeleteEvent(ctx, tx, ev.ID, ev.CompanyID)
+	}))
+
+	_, err := st.SaveReady(ctx, sync)
+	require.ErrorIs(t, err, store.ErrEventDeleted)
+	require.ErrorIs(t, err, domain.ErrNotFound)
+	_, err = st.Suggestion(ctx, sync.ID)
+	require.ErrorIs(t, err, domain.ErrNotFound, "a synchronous solve stores nothing")
+
+	_, err = st.SaveReady(ctx, running)
+	require.ErrorIs(t, err, store.ErrEventDeleted)
+	got, err := st.Suggestion(ctx, running.ID)
+	require.NoError(t, err)
+	require.Equal(t, domain.StatusRunning, got.Status, "the caller fails it with a reason")
+
+	var rows int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&rows))
+	require.Zero(t, rows)
+}

@@ -96,6 +96,9 @@ const (
 	sqlInsertSuggestion = `INSERT INTO suggestions (id, event_id, company_id, created_by, mode, status, planner, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`
 	sqlLockEvent = `SELECT pg_advisory_xact_lock(hashtextextended('suggestion:' || $1::text, 0))`
+	// The share lock makes a concurrent event.deleted either wait for this suggestion (which then
+	// existed before the deletion) or be seen by it.
+	sqlEventDeleted = `SELECT deleted FROM events WHERE id = $1 FOR SHARE`
 	// Earlier suggestions of the event that are not approved yet (the rule of
 	// domain.Suggestion.DerivedStatus, in SQL).
 	sqlToSupersede = `SELECT s.id FROM suggestions s
@@ -123,6 +126,10 @@ const (
 // (failed meanwhile, e.g. by a restart of another replica).
 var ErrNotRunning = errors.New("suggestion is not running")
 
+// ErrEventDeleted means a solve finished after its event was deleted: nothing is stored or
+// published. It is a domain.ErrNotFound (the event is gone).
+var ErrEventDeleted = fmt.Errorf("event was deleted during the solve: %w", domain.ErrNotFound)
+
 // InsertRunning records a suggestion whose solve runs in the background.
 func (s *Store) InsertRunning(ctx context.Context, sg domain.Suggestion) error {
 	if _, err := s.pool.Exec(ctx, sqlInsertSuggestion, sg.ID, sg.EventID, sg.CompanyID, sg.CreatedBy, sg.Mode,
@@ -140,6 +147,15 @@ func (s *Store) SaveReady(ctx context.Context, sg domain.Suggestion) (domain.Sug
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, sqlLockEvent, sg.EventID); err != nil {
 			return fmt.Errorf("lock suggestions of event %s: %w", sg.EventID, err)
+		}
+		var deleted bool
+		switch err := tx.QueryRow(ctx, sqlEventDeleted, sg.EventID).Scan(&deleted); {
+		case errors.Is(err, pgx.ErrNoRows):
+			// Not in the read model (yet): nothing says it is gone.
+		case err != nil:
+			return fmt.Errorf("check event %s: %w", sg.EventID, err)
+		case deleted:
+			return fmt.Errorf("store suggestion %s: %w", sg.ID, ErrEventDeleted)
 		}
 		rows, err := tx.Query(ctx, sqlToSupersede, sg.EventID, sg.ID)
 		if err != nil {
