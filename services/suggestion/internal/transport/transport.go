@@ -31,10 +31,10 @@ type Handlers struct {
 func Register(mux *http.ServeMux, a *app.App, authn func(http.Handler) http.Handler, log *slog.Logger) {
 	h := &Handlers{app: a, log: log}
 	routes := map[string]http.HandlerFunc{
-		"POST /organizer/events/{event_id}/ai/suggest": h.suggest,
-		"GET /organizer/events/{event_id}/suggestions": h.list,
-		"GET /organizer/suggestions/{id}":              h.get(true),
-		"GET /manager/suggestions/{id}":                h.get(false),
+		"POST /organizer/events/{event_id}/ai/suggest": h.route(h.suggest),
+		"GET /organizer/events/{event_id}/suggestions": h.route(h.list),
+		"GET /organizer/suggestions/{id}":              h.route(h.get(true)),
+		"GET /manager/suggestions/{id}":                h.route(h.get(false)),
 	}
 	httpx.Handle(mux, routes, authn, auth.Current(h.checkCaller, h.fail))
 }
@@ -61,79 +61,77 @@ func pathID(r *http.Request, name string) (uuid.UUID, error) {
 	return id, nil
 }
 
-func (h *Handlers) suggest(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	eventID, err := pathID(r, "event_id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var raw domain.RawRequest
-	// Every field is optional, so an empty body asks for the defaults.
-	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
-		if err := httpx.Decode(w, r, &raw); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	v, async, err := h.app.Suggest(r.Context(), actor, eventID, raw)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/organizer/suggestions/"+v.ID.String())
-	status := http.StatusCreated
-	if async {
-		status = http.StatusAccepted
-	}
-	httpx.JSON(w, status, toJSON(v, true))
-}
+// handlerFunc is the part of a handler that differs from route to route: it returns the status
+// and body of a success, or the error that fail turns into a problem. It gets w only to decode
+// a bounded body and to set headers that belong to a success.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error)
 
-func (h *Handlers) get(organizer bool) http.HandlerFunc {
+// route wraps fn with what every handler shares: the caller first, one error path, JSON last.
+func (h *Handlers) route(fn handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		actor, err := actorOf(r)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		id, err := pathID(r, "id")
+		status, body, err := fn(w, r, actor)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		v, err := h.app.Get(r.Context(), actor, id, organizer)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		httpx.JSON(w, http.StatusOK, toJSON(v, true))
+		httpx.JSON(w, status, body)
 	}
 }
 
-func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) suggest(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	eventID, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
+	}
+	var raw domain.RawRequest
+	// Every field is optional, so an empty body asks for the defaults.
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		if err := httpx.Decode(w, r, &raw); err != nil {
+			return 0, nil, err
+		}
+	}
+	v, async, err := h.app.Suggest(r.Context(), actor, eventID, raw)
+	if err != nil {
+		return 0, nil, err
+	}
+	w.Header().Set("Location", "/organizer/suggestions/"+v.ID.String())
+	if async {
+		return http.StatusAccepted, toJSON(v, true), nil
+	}
+	return http.StatusCreated, toJSON(v, true), nil
+}
+
+func (h *Handlers) get(organizer bool) handlerFunc {
+	return func(_ http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return 0, nil, err
+		}
+		v, err := h.app.Get(r.Context(), actor, id, organizer)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, toJSON(v, true), nil
+	}
+}
+
+func (h *Handlers) list(_ http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
+	eventID, err := pathID(r, "event_id")
+	if err != nil {
+		return 0, nil, err
 	}
 	limit, cursor, err := httpx.Page(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	page, err := h.app.List(r.Context(), actor, eventID, limit, cursor)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	out := listJSON{Items: make([]suggestionJSON, 0, len(page.Items))}
 	for _, v := range page.Items {
@@ -142,7 +140,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	if page.NextCursor != "" {
 		out.NextCursor = &page.NextCursor
 	}
-	httpx.JSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
 type listJSON struct {
