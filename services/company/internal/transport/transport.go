@@ -31,13 +31,13 @@ type Handlers struct {
 func Register(mux *http.ServeMux, a *app.App, authn func(http.Handler) http.Handler, log *slog.Logger) {
 	h := &Handlers{app: a, log: log}
 	routes := map[string]http.HandlerFunc{
-		"POST /organizer/companies":             h.create,
-		"GET /organizer/companies":              h.listOwn,
-		"GET /organizer/companies/{id}":         h.get,
-		"PUT /organizer/companies/{id}":         h.update,
-		"DELETE /organizer/companies/{id}":      h.delete,
-		"GET /organizer/companies/{id}/members": h.members,
-		"GET /admin/companies":                  h.listAll,
+		"POST /organizer/companies":             h.route(h.create),
+		"GET /organizer/companies":              h.route(h.list(a.ListOwn)),
+		"GET /organizer/companies/{id}":         h.route(h.get),
+		"PUT /organizer/companies/{id}":         h.route(h.update),
+		"DELETE /organizer/companies/{id}":      h.route(h.delete),
+		"GET /organizer/companies/{id}/members": h.route(h.members),
+		"GET /admin/companies":                  h.route(h.list(a.ListAll)),
 	}
 	httpx.Handle(mux, routes, authn, auth.Current(h.checkCaller, h.fail))
 }
@@ -116,85 +116,86 @@ func ifMatch(r *http.Request) (*int64, error) {
 	return &v, nil
 }
 
-func writeCompany(w http.ResponseWriter, status int, c domain.Company) {
+// company answers with c and its version as the ETag, so a client can send it back in If-Match.
+func company(w http.ResponseWriter, status int, c domain.Company) (int, any, error) {
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(c.Version, 10)))
-	httpx.JSON(w, status, toCompanyJSON(c))
+	return status, toCompanyJSON(c), nil
+}
+
+// handlerFunc is the part of a handler that differs from route to route: it returns the status
+// and body of a success, or the error that fail turns into a problem. It gets w only to decode
+// a bounded body and to set headers that belong to a success.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error)
+
+// route wraps fn with what every handler shares: the caller first, one error path, JSON last
+// (a 204 carries neither body nor Content-Type).
+func (h *Handlers) route(fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		actor, err := actorOf(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		status, body, err := fn(w, r, actor)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if status == http.StatusNoContent {
+			w.WriteHeader(status)
+			return
+		}
+		httpx.JSON(w, status, body)
+	}
 }
 
 type createRequest struct {
 	Name *string `json:"name"`
 }
 
-func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) create(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	var req createRequest
 	if err := httpx.Decode(w, r, &req); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if req.Name == nil {
-		h.fail(w, r, problem.Validation(problem.FieldError{Field: "name", Message: "is required"}))
-		return
+		return 0, nil, problem.Validation(problem.FieldError{Field: "name", Message: "is required"})
 	}
 	c, err := h.app.Create(r.Context(), actor, *req.Name)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	w.Header().Set("Location", "/organizer/companies/"+c.ID.String())
-	writeCompany(w, http.StatusCreated, c)
-}
-
-func (h *Handlers) listOwn(w http.ResponseWriter, r *http.Request) {
-	h.list(w, r, h.app.ListOwn)
-}
-
-func (h *Handlers) listAll(w http.ResponseWriter, r *http.Request) {
-	h.list(w, r, h.app.ListAll)
+	return company(w, http.StatusCreated, c)
 }
 
 type listFunc func(ctx context.Context, actor domain.Actor, q string, limit int, cursor string) (app.Page[domain.Company], error)
 
-func (h *Handlers) list(w http.ResponseWriter, r *http.Request, fn listFunc) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
+// list serves both company lists, which differ only in whose companies fn reads.
+func (h *Handlers) list(fn listFunc) handlerFunc {
+	return func(_ http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
+		limit, cursor, err := httpx.Page(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		page, err := fn(r.Context(), actor, strings.TrimSpace(r.URL.Query().Get("q")), limit, cursor)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, toList(page, toCompanyJSON), nil
 	}
-	limit, cursor, err := httpx.Page(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	page, err := fn(r.Context(), actor, strings.TrimSpace(r.URL.Query().Get("q")), limit, cursor)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.JSON(w, http.StatusOK, toList(page, toCompanyJSON))
 }
 
-func (h *Handlers) get(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) get(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	c, err := h.app.Get(r.Context(), actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeCompany(w, http.StatusOK, c)
+	return company(w, http.StatusOK, c)
 }
 
 type updateRequest struct {
@@ -202,26 +203,18 @@ type updateRequest struct {
 	Version *int64  `json:"version"`
 }
 
-func (h *Handlers) update(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) update(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var req updateRequest
 	if err := httpx.Decode(w, r, &req); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	version, err := ifMatch(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if req.Version != nil {
 		version = req.Version
@@ -234,64 +227,46 @@ func (h *Handlers) update(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, problem.FieldError{Field: "name", Message: "is required"})
 	}
 	if len(errs) > 0 {
-		h.fail(w, r, problem.Validation(errs...))
-		return
+		return 0, nil, problem.Validation(errs...)
 	}
 	c, err := h.app.Rename(r.Context(), actor, id, *version, *req.Name)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeCompany(w, http.StatusOK, c)
+	return company(w, http.StatusOK, c)
 }
 
-func (h *Handlers) delete(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) delete(_ http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	version, err := ifMatch(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := h.app.Delete(r.Context(), actor, id, version); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, nil
 }
 
-func (h *Handlers) members(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) members(_ http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	limit, cursor, err := httpx.Page(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	page, err := h.app.Members(r.Context(), actor, id, limit, cursor)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	httpx.JSON(w, http.StatusOK, toList(page, func(m domain.Member) memberJSON {
+	return http.StatusOK, toList(page, func(m domain.Member) memberJSON {
 		return memberJSON{ID: m.UserID, Username: m.Username, FullName: m.FullName, Role: m.Role, Skills: m.Skills, IsActive: m.IsActive}
-	}))
+	}), nil
 }
 
 // fail is the one place where errors become HTTP answers.
