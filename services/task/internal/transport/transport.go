@@ -33,19 +33,19 @@ type Handlers struct {
 func Register(mux *http.ServeMux, a *app.App, authn func(http.Handler) http.Handler, log *slog.Logger) {
 	h := &Handlers{app: a, log: log}
 	routes := map[string]http.HandlerFunc{
-		"GET /organizer/events/{event_id}/tasks":  h.eventTasks(app.RouteOrganizer),
-		"POST /organizer/events/{event_id}/tasks": h.create,
-		"GET /organizer/tasks/{id}":               h.get(app.RouteOrganizer),
-		"PUT /organizer/tasks/{id}":               h.organizerUpdate,
-		"DELETE /organizer/tasks/{id}":            h.delete,
-		"GET /manager/events/{event_id}/tasks":    h.eventTasks(app.RouteManager),
-		"GET /manager/tasks/{id}":                 h.get(app.RouteManager),
-		"PUT /manager/tasks/{id}":                 h.managerUpdate,
-		"POST /manager/suggestions/{id}/approve":  h.approveSuggestion,
-		"GET /staff/tasks":                        h.staffTasks,
-		"GET /staff/tasks/{id}":                   h.get(app.RouteStaff),
-		"PUT /staff/tasks/{id}":                   h.staffUpdate,
-		"GET /tasks/{id}/history":                 h.history,
+		"GET /organizer/events/{event_id}/tasks":  h.route(h.eventTasks(app.RouteOrganizer)),
+		"POST /organizer/events/{event_id}/tasks": h.route(h.create),
+		"GET /organizer/tasks/{id}":               h.route(h.get(app.RouteOrganizer)),
+		"PUT /organizer/tasks/{id}":               h.route(h.organizerUpdate),
+		"DELETE /organizer/tasks/{id}":            h.route(h.delete),
+		"GET /manager/events/{event_id}/tasks":    h.route(h.eventTasks(app.RouteManager)),
+		"GET /manager/tasks/{id}":                 h.route(h.get(app.RouteManager)),
+		"PUT /manager/tasks/{id}":                 h.route(h.managerUpdate),
+		"POST /manager/suggestions/{id}/approve":  h.route(h.approveSuggestion),
+		"GET /staff/tasks":                        h.route(h.staffTasks),
+		"GET /staff/tasks/{id}":                   h.route(h.get(app.RouteStaff)),
+		"PUT /staff/tasks/{id}":                   h.route(h.staffUpdate),
+		"GET /tasks/{id}/history":                 h.route(h.history),
 	}
 	httpx.Handle(mux, routes, authn, auth.Current(h.checkCaller, h.fail))
 }
@@ -117,9 +117,37 @@ func version(r *http.Request, body *int64) (int64, error) {
 	return *v, nil
 }
 
-func writeTask(w http.ResponseWriter, status int, t domain.Task) {
+// task answers with t and its version as the ETag, so a client can send it back in If-Match.
+func task(w http.ResponseWriter, status int, t domain.Task) (int, any, error) {
 	w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(t.Version, 10)))
-	httpx.JSON(w, status, t)
+	return status, t, nil
+}
+
+// handlerFunc is the part of a handler that differs from route to route: it returns the status
+// and body of a success, or the error that fail turns into a problem. It gets w only to decode
+// a bounded body and to set headers that belong to a success.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error)
+
+// route wraps fn with what every handler shares: the caller first, one error path, JSON last
+// (a 204 carries neither body nor Content-Type).
+func (h *Handlers) route(fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		actor, err := actorOf(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		status, body, err := fn(w, r, actor)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if status == http.StatusNoContent {
+			w.WriteHeader(status)
+			return
+		}
+		httpx.JSON(w, status, body)
+	}
 }
 
 // query reads the list filters shared by the list routes.
@@ -162,49 +190,34 @@ func query(r *http.Request, withAssignee bool) (app.Query, error) {
 	return q, nil
 }
 
-func (h *Handlers) eventTasks(route app.Route) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		actor, err := actorOf(r)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
+func (h *Handlers) eventTasks(route app.Route) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 		eventID, err := pathID(r, "event_id")
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
 		q, err := query(r, true)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
 		page, err := h.app.EventTasks(r.Context(), actor, eventID, route, q)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
-		httpx.JSON(w, http.StatusOK, toList(page))
+		return http.StatusOK, toList(page), nil
 	}
 }
 
-func (h *Handlers) staffTasks(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) staffTasks(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	q, err := query(r, false)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	page, err := h.app.StaffTasks(r.Context(), actor, q)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	httpx.JSON(w, http.StatusOK, toList(page))
+	return http.StatusOK, toList(page), nil
 }
 
 // errBadAssignee is what optionalID fails with; httpx.Decode turns it into a 400 carrying this
@@ -254,21 +267,14 @@ func orDefault(p *int, def int) int {
 }
 
 // create adds manual tasks: one task answers the task; headcount > 1 answers them as a list.
-func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) create(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	eventID, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var req createRequest
 	if err := decode(w, r, &req); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	tasks, err := h.app.CreateTasks(r.Context(), actor, eventID, app.NewTask{
 		Draft: domain.Draft{Title: req.Title, Description: req.Description, RequiredSkills: req.RequiredSkills,
@@ -276,15 +282,13 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 		Headcount: orDefault(req.Headcount, 1), Assignee: req.AssigneeID,
 	})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if len(tasks) == 1 {
 		w.Header().Set("Location", "/organizer/tasks/"+tasks[0].ID.String())
-		writeTask(w, http.StatusCreated, tasks[0])
-		return
+		return task(w, http.StatusCreated, tasks[0])
 	}
-	httpx.JSON(w, http.StatusCreated, toList(app.Page[domain.Task]{Items: tasks}))
+	return http.StatusCreated, toList(app.Page[domain.Task]{Items: tasks}), nil
 }
 
 // decode is httpx.Decode that lets a field's own problem (from an UnmarshalJSON) through.
@@ -297,24 +301,17 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	return err
 }
 
-func (h *Handlers) get(route app.Route) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		actor, err := actorOf(r)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
+func (h *Handlers) get(route app.Route) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 		id, err := pathID(r, "id")
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
 		t, err := h.app.Get(r.Context(), actor, id, route)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
-		writeTask(w, http.StatusOK, t)
+		return task(w, http.StatusOK, t)
 	}
 }
 
@@ -330,9 +327,9 @@ type managerUpdateRequest struct {
 	Reason      string     `json:"reason"`
 }
 
-func (h *Handlers) managerUpdate(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) managerUpdate(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	var req managerUpdateRequest
-	h.update(w, r, &req, func() (*int64, domain.Edit, string) {
+	return h.update(w, r, actor, &req, func() (*int64, domain.Edit, string) {
 		return req.Version, domain.Edit{Approval: req.Approval, AssigneeSet: req.AssigneeID.Set, Assignee: req.AssigneeID.ID,
 			Title: req.Title, Description: req.Description, StartsAt: req.StartsAt, EndsAt: req.EndsAt, Status: req.Status}, req.Reason
 	}, app.RouteManager)
@@ -352,69 +349,51 @@ type organizerUpdateRequest struct {
 	Reason         string          `json:"reason"`
 }
 
-func (h *Handlers) organizerUpdate(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) organizerUpdate(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	var req organizerUpdateRequest
-	h.update(w, r, &req, func() (*int64, domain.Edit, string) {
+	return h.update(w, r, actor, &req, func() (*int64, domain.Edit, string) {
 		return req.Version, domain.Edit{Approval: req.Approval, AssigneeSet: req.AssigneeID.Set, Assignee: req.AssigneeID.ID,
 			Title: req.Title, Description: req.Description, RequiredSkills: req.RequiredSkills, StartsAt: req.StartsAt,
 			EndsAt: req.EndsAt, Priority: req.Priority, Area: req.Area}, req.Reason
 	}, app.RouteOrganizer)
 }
 
-func (h *Handlers) update(w http.ResponseWriter, r *http.Request, req any, edit func() (*int64, domain.Edit, string), route app.Route) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) update(w http.ResponseWriter, r *http.Request, actor domain.Actor, req any, edit func() (*int64, domain.Edit, string), route app.Route) (int, any, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := decode(w, r, req); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	bodyVersion, e, reason := edit()
 	v, err := version(r, bodyVersion)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if len(reason) > domain.MaxNoteLen {
-		h.fail(w, r, problem.Validation(problem.FieldError{Field: "reason", Message: "must be at most 2000 characters"}))
-		return
+		return 0, nil, problem.Validation(problem.FieldError{Field: "reason", Message: "must be at most 2000 characters"})
 	}
 	t, err := h.app.Edit(r.Context(), actor, id, route, v, e, strings.TrimSpace(reason))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeTask(w, http.StatusOK, t)
+	return task(w, http.StatusOK, t)
 }
 
-func (h *Handlers) delete(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) delete(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	v, err := ifMatch(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := h.app.Delete(r.Context(), actor, id, v, "deleted by organizer"); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, nil
 }
 
 type staffUpdateRequest struct {
@@ -424,33 +403,24 @@ type staffUpdateRequest struct {
 	Note     *string `json:"note"`
 }
 
-func (h *Handlers) staffUpdate(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) staffUpdate(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var req staffUpdateRequest
 	if err := httpx.Decode(w, r, &req); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	v, err := version(r, req.Version)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	t, err := h.app.UpdateOwn(r.Context(), actor, id, v, domain.StaffChange{Status: req.Status, Progress: req.Progress, Note: req.Note})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeTask(w, http.StatusOK, t)
+	return task(w, http.StatusOK, t)
 }
 
 type approveRequest struct {
@@ -458,16 +428,10 @@ type approveRequest struct {
 	Reject []uuid.UUID `json:"reject"`
 }
 
-func (h *Handlers) approveSuggestion(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) approveSuggestion(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var req approveRequest
 	// An empty body means "approve everything".
@@ -475,41 +439,31 @@ func (h *Handlers) approveSuggestion(w http.ResponseWriter, r *http.Request) {
 		if err := httpx.Decode(w, r, &req); err != nil {
 			var p *problem.Problem
 			if !errors.As(err, &p) || !strings.Contains(p.Detail, "empty") {
-				h.fail(w, r, err)
-				return
+				return 0, nil, err
 			}
 		}
 	}
 	res, err := h.app.ApproveSuggestion(r.Context(), actor, id, req.Except, req.Reject)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	httpx.JSON(w, http.StatusOK, res)
+	return http.StatusOK, res, nil
 }
 
-func (h *Handlers) history(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) history(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	limit, cursor, err := httpx.Page(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	page, err := h.app.History(r.Context(), actor, id, limit, cursor)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	httpx.JSON(w, http.StatusOK, toList(page))
+	return http.StatusOK, toList(page), nil
 }
 
 // fail is the one place where errors become HTTP answers.
