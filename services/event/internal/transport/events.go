@@ -85,45 +85,31 @@ func (f *fieldErrs) notAllowed(field string, present bool) {
 	}
 }
 
-func (h *Handlers) createEvent(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) createEvent(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	var body eventBody
 	if err := httpx.Decode(w, r, &body); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var fe fieldErrs
 	fe.notAllowed("version", body.Version != nil)
 	companyID := fe.uuid("company_id", body.CompanyID)
 	p := body.patch(&fe)
 	if err := fe.err(); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	e, err := h.app.CreateEvent(r.Context(), actor, companyID, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	w.Header().Set("Location", "/organizer/events/"+e.ID.String())
 	setETag(w, e.Version)
-	httpx.JSON(w, http.StatusCreated, toEventJSON(e))
+	return http.StatusCreated, toEventJSON(e), nil
 }
 
-func (h *Handlers) listEvents(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) listEvents(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	limit, cursor, err := httpx.Page(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	q := r.URL.Query()
 	var fe fieldErrs
@@ -140,128 +126,88 @@ func (h *Handlers) listEvents(w http.ResponseWriter, r *http.Request) {
 	if len(fe) > 0 {
 		p := problem.BadRequest("invalid query parameters")
 		p.Errors = fe
-		h.fail(w, r, p)
-		return
+		return 0, nil, p
 	}
 	page, err := h.app.ListEvents(r.Context(), actor, query)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	httpx.JSON(w, http.StatusOK, toList(page, toEventJSON))
+	return http.StatusOK, toList(page, toEventJSON), nil
 }
 
-func (h *Handlers) getEvent(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) getEvent(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	e, err := h.app.GetEvent(r.Context(), actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	setETag(w, e.Version)
-	httpx.JSON(w, http.StatusOK, toEventJSON(e))
+	return http.StatusOK, toEventJSON(e), nil
 }
 
-func (h *Handlers) updateEvent(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) updateEvent(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var body eventBody
 	if err := httpx.Decode(w, r, &body); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var fe fieldErrs
 	fe.notAllowed("company_id", body.CompanyID != nil) // an event does not move between companies
 	v := version(r, body.Version, &fe)
 	p := body.patch(&fe)
 	if err := fe.err(); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	e, err := h.app.UpdateEvent(r.Context(), actor, id, v, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	setETag(w, e.Version)
-	httpx.JSON(w, http.StatusOK, toEventJSON(e))
+	return http.StatusOK, toEventJSON(e), nil
 }
 
-func (h *Handlers) deleteEvent(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) deleteEvent(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	v, err := ifMatch(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := h.app.DeleteEvent(r.Context(), actor, id, v); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, nil
 }
 
-func (h *Handlers) managerEvents(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) managerEvents(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	limit, cursor, err := httpx.Page(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	page, err := h.app.ManagerEvents(r.Context(), actor, limit, cursor)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	httpx.JSON(w, http.StatusOK, toList(page, toManagedJSON))
+	return http.StatusOK, toList(page, toManagedJSON), nil
 }
 
-func (h *Handlers) managerEvent(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) managerEvent(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	m, err := h.app.ManagerEvent(r.Context(), actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	setETag(w, m.Version)
-	httpx.JSON(w, http.StatusOK, toManagedJSON(m))
+	return http.StatusOK, toManagedJSON(m), nil
 }

@@ -38,53 +38,36 @@ func toSessionJSON(s domain.Session) sessionJSON {
 	return out
 }
 
-func (h *Handlers) importSchedule(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) importSchedule(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxScheduleBytes))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		h.fail(w, r, schedule.ErrTooLarge)
-		return
+		return 0, nil, schedule.ErrTooLarge
 	case err != nil:
-		h.fail(w, r, problem.BadRequest("cannot read the request body: "+err.Error()))
-		return
+		return 0, nil, problem.BadRequest("cannot read the request body: " + err.Error())
 	case len(body) == 0:
-		h.fail(w, r, problem.BadRequest("the body is empty; send the schedule document (application/xml, application/json or text/calendar)"))
-		return
+		return 0, nil, problem.BadRequest("the body is empty; send the schedule document (application/xml, application/json or text/calendar)")
 	}
 	res, err := h.app.ImportSchedule(r.Context(), actor, id, r.Header.Get("Content-Type"), body)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	httpx.JSON(w, http.StatusCreated, res)
+	return http.StatusCreated, res, nil
 }
 
-func (h *Handlers) listSessions(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) listSessions(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	id, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	limit, cursor, err := httpx.Page(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	q := app.SessionQuery{Room: r.URL.Query().Get("room"), Limit: limit, Cursor: cursor}
 	if s := r.URL.Query().Get("day"); s != "" {
@@ -92,15 +75,13 @@ func (h *Handlers) listSessions(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			p := problem.BadRequest("invalid query parameters")
 			p.Errors = []problem.FieldError{{Field: "day", Message: "must be a date such as 2024-12-27"}}
-			h.fail(w, r, p)
-			return
+			return 0, nil, p
 		}
 		q.Day = &d
 	}
 	page, err := h.app.ListSessions(r.Context(), actor, id, q)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	httpx.JSON(w, http.StatusOK, toList(page, toSessionJSON))
+	return http.StatusOK, toList(page, toSessionJSON), nil
 }

@@ -54,160 +54,115 @@ func (b teamBody) patch(fe *fieldErrs) domain.TeamPatch {
 	return p
 }
 
-func (h *Handlers) listTeams(asManager bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		actor, err := actorOf(r)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
+func (h *Handlers) listTeams(asManager bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 		id, err := pathID(r, "event_id")
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
 		limit, cursor, err := httpx.Page(r)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
 		page, err := h.app.ListTeams(r.Context(), actor, id, asManager, limit, cursor)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
-		httpx.JSON(w, http.StatusOK, toList(page, toTeamJSON))
+		return http.StatusOK, toList(page, toTeamJSON), nil
 	}
 }
 
-func (h *Handlers) createTeam(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) createTeam(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	eventID, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var body teamBody
 	if err := httpx.Decode(w, r, &body); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var fe fieldErrs
 	fe.notAllowed("version", body.Version != nil)
 	fe.notAllowed("approval", body.Approval != nil)
 	p := body.patch(&fe)
 	if err := fe.err(); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	t, err := h.app.CreateTeam(r.Context(), actor, eventID, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	setETag(w, t.Version)
-	httpx.JSON(w, http.StatusCreated, toTeamJSON(t))
+	return http.StatusCreated, toTeamJSON(t), nil
 }
 
-func (h *Handlers) updateTeamAsOrganizer(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) updateTeamAsOrganizer(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	eventID, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	teamID, err := pathID(r, "team_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var body teamBody
 	if err := httpx.Decode(w, r, &body); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var fe fieldErrs
 	fe.notAllowed("approval", body.Approval != nil) // approval is the manager's decision
 	v := version(r, body.Version, &fe)
 	p := body.patch(&fe)
 	if err := fe.err(); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	t, err := h.app.UpdateTeamAsOrganizer(r.Context(), actor, eventID, teamID, v, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	setETag(w, t.Version)
-	httpx.JSON(w, http.StatusOK, toTeamJSON(t))
+	return http.StatusOK, toTeamJSON(t), nil
 }
 
-func (h *Handlers) deleteTeam(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) deleteTeam(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	eventID, err := pathID(r, "event_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	teamID, err := pathID(r, "team_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	v, err := ifMatch(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if err := h.app.DeleteTeam(r.Context(), actor, eventID, teamID, v); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	return http.StatusNoContent, nil, nil
 }
 
-func (h *Handlers) updateTeamAsManager(w http.ResponseWriter, r *http.Request) {
-	actor, err := actorOf(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
+func (h *Handlers) updateTeamAsManager(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	teamID, err := pathID(r, "team_id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var body teamBody
 	if err := httpx.Decode(w, r, &body); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var fe fieldErrs
 	v := version(r, body.Version, &fe)
 	p := body.patch(&fe)
 	p.Approval = body.Approval
 	if err := fe.err(); err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	t, err := h.app.UpdateTeamAsManager(r.Context(), actor, teamID, v, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	setETag(w, t.Version)
-	httpx.JSON(w, http.StatusOK, toTeamJSON(t))
+	return http.StatusOK, toTeamJSON(t), nil
 }

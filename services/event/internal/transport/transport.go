@@ -37,21 +37,21 @@ type Handlers struct {
 func Register(mux *http.ServeMux, a *app.App, authn func(http.Handler) http.Handler, log *slog.Logger) {
 	h := &Handlers{app: a, log: log}
 	routes := map[string]http.HandlerFunc{
-		"POST /organizer/events":                              h.createEvent,
-		"GET /organizer/events":                               h.listEvents,
-		"GET /organizer/events/{event_id}":                    h.getEvent,
-		"PUT /organizer/events/{event_id}":                    h.updateEvent,
-		"DELETE /organizer/events/{event_id}":                 h.deleteEvent,
-		"POST /organizer/events/{event_id}/schedule":          h.importSchedule,
-		"GET /organizer/events/{event_id}/sessions":           h.listSessions,
-		"GET /organizer/events/{event_id}/teams":              h.listTeams(false),
-		"POST /organizer/events/{event_id}/teams":             h.createTeam,
-		"PUT /organizer/events/{event_id}/teams/{team_id}":    h.updateTeamAsOrganizer,
-		"DELETE /organizer/events/{event_id}/teams/{team_id}": h.deleteTeam,
-		"GET /manager/events":                                 h.managerEvents,
-		"GET /manager/events/{event_id}":                      h.managerEvent,
-		"GET /manager/events/{event_id}/teams":                h.listTeams(true),
-		"PUT /manager/teams/{team_id}":                        h.updateTeamAsManager,
+		"POST /organizer/events":                              h.route(h.createEvent),
+		"GET /organizer/events":                               h.route(h.listEvents),
+		"GET /organizer/events/{event_id}":                    h.route(h.getEvent),
+		"PUT /organizer/events/{event_id}":                    h.route(h.updateEvent),
+		"DELETE /organizer/events/{event_id}":                 h.route(h.deleteEvent),
+		"POST /organizer/events/{event_id}/schedule":          h.route(h.importSchedule),
+		"GET /organizer/events/{event_id}/sessions":           h.route(h.listSessions),
+		"GET /organizer/events/{event_id}/teams":              h.route(h.listTeams(false)),
+		"POST /organizer/events/{event_id}/teams":             h.route(h.createTeam),
+		"PUT /organizer/events/{event_id}/teams/{team_id}":    h.route(h.updateTeamAsOrganizer),
+		"DELETE /organizer/events/{event_id}/teams/{team_id}": h.route(h.deleteTeam),
+		"GET /manager/events":                                 h.route(h.managerEvents),
+		"GET /manager/events/{event_id}":                      h.route(h.managerEvent),
+		"GET /manager/events/{event_id}/teams":                h.route(h.listTeams(true)),
+		"PUT /manager/teams/{team_id}":                        h.route(h.updateTeamAsManager),
 	}
 	httpx.Handle(mux, routes, authn, auth.Current(h.checkCaller, h.fail))
 }
@@ -106,6 +106,33 @@ func version(r *http.Request, body *int64, fe *fieldErrs) int64 {
 		return 0
 	}
 	return *v
+}
+
+// handlerFunc is the part of a handler that differs from route to route: it returns the status
+// and body of a success, or the error that fail turns into a problem. It gets w only to read a
+// bounded body and to set headers that belong to a success.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error)
+
+// route wraps fn with what every handler shares: the caller first, one error path, JSON last
+// (a 204 carries neither body nor Content-Type).
+func (h *Handlers) route(fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		actor, err := actorOf(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		status, body, err := fn(w, r, actor)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if status == http.StatusNoContent {
+			w.WriteHeader(status)
+			return
+		}
+		httpx.JSON(w, status, body)
+	}
 }
 
 func setETag(w http.ResponseWriter, v int64) {
