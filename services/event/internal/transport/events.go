@@ -85,6 +85,12 @@ func (f *fieldErrs) notAllowed(field string, present bool) {
 	}
 }
 
+// event answers with e and its version as the ETag, so a client can send it back in If-Match.
+func event(w http.ResponseWriter, status int, e domain.Event) (int, any, error) {
+	setETag(w, e.Version)
+	return status, toEventJSON(e), nil
+}
+
 func (h *Handlers) createEvent(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 	var body eventBody
 	if err := httpx.Decode(w, r, &body); err != nil {
@@ -102,8 +108,7 @@ func (h *Handlers) createEvent(w http.ResponseWriter, r *http.Request, actor dom
 		return 0, nil, err
 	}
 	w.Header().Set("Location", "/organizer/events/"+e.ID.String())
-	setETag(w, e.Version)
-	return http.StatusCreated, toEventJSON(e), nil
+	return event(w, http.StatusCreated, e)
 }
 
 func (h *Handlers) listEvents(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
@@ -144,8 +149,7 @@ func (h *Handlers) getEvent(w http.ResponseWriter, r *http.Request, actor domain
 	if err != nil {
 		return 0, nil, err
 	}
-	setETag(w, e.Version)
-	return http.StatusOK, toEventJSON(e), nil
+	return event(w, http.StatusOK, e)
 }
 
 func (h *Handlers) updateEvent(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
@@ -168,8 +172,7 @@ func (h *Handlers) updateEvent(w http.ResponseWriter, r *http.Request, actor dom
 	if err != nil {
 		return 0, nil, err
 	}
-	setETag(w, e.Version)
-	return http.StatusOK, toEventJSON(e), nil
+	return event(w, http.StatusOK, e)
 }
 
 func (h *Handlers) deleteEvent(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {

@@ -54,6 +54,23 @@ func (b teamBody) patch(fe *fieldErrs) domain.TeamPatch {
 	return p
 }
 
+// teamPath parses {event_id} then {team_id}, in that order so the first bad one is the one named.
+func teamPath(r *http.Request) (eventID, teamID uuid.UUID, err error) {
+	if eventID, err = pathID(r, "event_id"); err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	if teamID, err = pathID(r, "team_id"); err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	return eventID, teamID, nil
+}
+
+// team answers with t and its version as the ETag, so a client can send it back in If-Match.
+func team(w http.ResponseWriter, status int, t domain.Team) (int, any, error) {
+	setETag(w, t.Version)
+	return status, toTeamJSON(t), nil
+}
+
 func (h *Handlers) listTeams(asManager bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
 		id, err := pathID(r, "event_id")
@@ -92,16 +109,11 @@ func (h *Handlers) createTeam(w http.ResponseWriter, r *http.Request, actor doma
 	if err != nil {
 		return 0, nil, err
 	}
-	setETag(w, t.Version)
-	return http.StatusCreated, toTeamJSON(t), nil
+	return team(w, http.StatusCreated, t)
 }
 
 func (h *Handlers) updateTeamAsOrganizer(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
-	eventID, err := pathID(r, "event_id")
-	if err != nil {
-		return 0, nil, err
-	}
-	teamID, err := pathID(r, "team_id")
+	eventID, teamID, err := teamPath(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -120,16 +132,11 @@ func (h *Handlers) updateTeamAsOrganizer(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return 0, nil, err
 	}
-	setETag(w, t.Version)
-	return http.StatusOK, toTeamJSON(t), nil
+	return team(w, http.StatusOK, t)
 }
 
 func (h *Handlers) deleteTeam(w http.ResponseWriter, r *http.Request, actor domain.Actor) (int, any, error) {
-	eventID, err := pathID(r, "event_id")
-	if err != nil {
-		return 0, nil, err
-	}
-	teamID, err := pathID(r, "team_id")
+	eventID, teamID, err := teamPath(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -163,6 +170,5 @@ func (h *Handlers) updateTeamAsManager(w http.ResponseWriter, r *http.Request, a
 	if err != nil {
 		return 0, nil, err
 	}
-	setETag(w, t.Version)
-	return http.StatusOK, toTeamJSON(t), nil
+	return team(w, http.StatusOK, t)
 }
